@@ -1,0 +1,110 @@
+//! HTTP plumbing for `lambda_http` handlers: bodies parsed into typed structs with field-level errors,
+//! JSON responses, the one place where an [`AppError`] becomes a response.
+
+use crate::error::AppError;
+use lambda_http::{Body, Request, Response};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// The largest request body accepted (PRODUCT §6: 413 above).
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Parses the JSON body into `T` (which should `deny_unknown_fields`).
+///
+/// Errors: `413 payload_too_large`; `400 invalid_json` (not JSON, or not an object); `400 unknown_field`,
+/// `400 missing_field`, `400 invalid_type` with the offending `field`.
+pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, AppError> {
+    parse_json_bytes(req.body().as_ref())
+}
+
+pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(AppError::PayloadTooLarge { limit: MAX_BODY_BYTES });
+    }
+    // Parse to a value first so that syntax errors and shape errors get distinct codes.
+    let value: Value = serde_json::from_slice(bytes).map_err(|_| AppError::bad_request("invalid_json", None, "the body must be a JSON object"))?;
+    if !value.is_object() {
+        return Err(AppError::bad_request("invalid_json", None, "the body must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.inner().to_string();
+        if let Some(name) = between(&msg, "unknown field `", "`") {
+            // The path already ends at the unknown key.
+            let field = if path == "." { name.to_owned() } else { path };
+            AppError::bad_request("unknown_field", Some(field), "this field is not accepted")
+        } else if let Some(name) = between(&msg, "missing field `", "`") {
+            let field = if path == "." { name.to_owned() } else { format!("{path}.{name}") };
+            AppError::bad_request("missing_field", Some(field), "this field is required")
+        } else {
+            AppError::bad_request("invalid_type", Some(path), "this field has the wrong type")
+        }
+    })
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = &s[s.find(start)? + start.len()..];
+    Some(&rest[..rest.find(end)?])
+}
+
+/// A JSON response with the headers every API answer carries.
+pub fn json(status: u16, value: &Value) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("cache-control", "no-store")
+        .header("x-content-type-options", "nosniff")
+        .body(Body::Text(value.to_string()))
+        .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+/// Turns a handler's result into a response; errors are logged (safely) and mapped here only.
+pub fn respond(result: Result<Response<Body>, AppError>) -> Response<Body> {
+    match result {
+        Ok(r) => r,
+        Err(e) => {
+            e.log();
+            json(e.status(), &e.body())
+        }
+    }
+}
+
+/// The bearer token of the `Authorization` header, if any.
+pub fn bearer(req: &Request) -> Option<&str> {
+    let value = req.headers().get("authorization")?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body_ {
+        name: String,
+        count: Option<u8>,
+    }
+
+    fn err(bytes: &[u8]) -> (u16, String, Option<String>) {
+        let e = parse_json_bytes::<Body_>(bytes).unwrap_err();
+        let body = e.body();
+        (e.status(), body["error"]["code"].as_str().unwrap().to_owned(), body["error"]["field"].as_str().map(str::to_owned))
+    }
+
+    #[test]
+    fn shape_errors_name_their_field() {
+        assert_eq!(err(b"{"), (400, "invalid_json".into(), None));
+        assert_eq!(err(b"[1]"), (400, "invalid_json".into(), None));
+        assert_eq!(err(b""), (400, "invalid_json".into(), None));
+        assert_eq!(err(br#"{"name":"a","extra":1}"#), (400, "unknown_field".into(), Some("extra".into())));
+        assert_eq!(err(br#"{}"#), (400, "missing_field".into(), Some("name".into())));
+        assert_eq!(err(br#"{"name":5}"#), (400, "invalid_type".into(), Some("name".into())));
+        assert_eq!(err(br#"{"name":"a","count":300}"#), (400, "invalid_type".into(), Some("count".into())));
+        let big = format!(r#"{{"name":"{}"}}"#, "a".repeat(MAX_BODY_BYTES));
+        assert_eq!(err(big.as_bytes()).0, 413);
+    }
+}

@@ -1,0 +1,26 @@
+//! The Entraide library: everything that is not HTTP plumbing.
+//!
+//! Function crates (`functions/*`) and the local runner only wire what lives here:
+//! - [`domain`]: parsed types (`Email`, `FirstName`, `PostalCode`, taxonomy codes…); past a handler,
+//!   nothing takes a raw `String`.
+//! - [`error`]: the one error type and its one mapping to `{"error":{code,message,field}}` + status.
+//! - [`store`]: the store port, its key module, the DynamoDB and embedded (SQLite) adapters.
+//! - [`mail`]: the mailer port, the SES and outbox adapters, the e-mail templates.
+//! - [`links`]: signed, single-use, purpose-bound links and sessions.
+//! - [`members`]: registration, verification, export and erasure.
+//! - [`http`]: request parsing and JSON responses for `lambda_http` handlers.
+//! - [`deps`]: configuration and the clients built once per cold start.
+
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod deps;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod links;
+pub mod mail;
+pub mod members;
+pub mod store;
+pub mod telemetry;
+pub mod testing;

@@ -1,0 +1,343 @@
+//! The DynamoDB adapter: one table, `pk`/`sk` string keys, TTL on `expires_at`.
+//!
+//! Reads are strongly consistent and filter `expires_at > now` (TTL deletion lags by days, and DynamoDB
+//! Local never deletes). Writes always go through `TransactWriteItems`, so a single write and a multi-item
+//! one share one code path and one error mapping; `ConditionalCheckFailed` becomes
+//! [`StoreError::Conflict`] here, inside the adapter.
+
+use super::{Cond, Item, ItemStore, Key, StoreError, WriteOp, check_transaction};
+use crate::clock::UnixTime;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, KeySchemaElement, KeyType, Put, ScalarAttributeType,
+    TimeToLiveSpecification, TransactWriteItem, Update,
+};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+type Attrs = HashMap<String, AttributeValue>;
+
+/// The DynamoDB adapter. Cheap to clone; build the client once per cold start.
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+fn sdk_err<E: ProvideErrorMetadata + std::error::Error + 'static, R>(e: SdkError<E, R>) -> StoreError {
+    match &e {
+        SdkError::ServiceError(s) => {
+            let code = s.err().code().unwrap_or("unknown");
+            if matches!(code, "ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded" | "InternalServerError") {
+                StoreError::Unavailable(code.to_owned())
+            } else {
+                // The code only: messages may quote values.
+                StoreError::Other(format!("dynamodb: {code}"))
+            }
+        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => StoreError::Unavailable("dynamodb unreachable".into()),
+        _ => StoreError::Other("dynamodb: request failed".into()),
+    }
+}
+
+fn to_attrs(item: &Item) -> Result<Attrs, StoreError> {
+    let mut attrs: Attrs = serde_dynamo::to_item(&item.attrs).map_err(|e| StoreError::Other(format!("encoding item: {e}")))?;
+    attrs.insert("pk".into(), AttributeValue::S(item.key.pk.clone()));
+    attrs.insert("sk".into(), AttributeValue::S(item.key.sk.clone()));
+    Ok(attrs)
+}
+
+fn from_attrs(mut attrs: Attrs) -> Result<Item, StoreError> {
+    let pk = match attrs.remove("pk") {
+        Some(AttributeValue::S(s)) => s,
+        _ => return Err(StoreError::Corrupt("item without pk".into())),
+    };
+    let sk = match attrs.remove("sk") {
+        Some(AttributeValue::S(s)) => s,
+        _ => return Err(StoreError::Corrupt("item without sk".into())),
+    };
+    let map: Map<String, Value> = serde_dynamo::from_item(attrs).map_err(|e| StoreError::Corrupt(format!("decoding item: {e}")))?;
+    Ok(Item::new(Key { pk, sk }, map))
+}
+
+fn key_attrs(key: &Key) -> Attrs {
+    HashMap::from([("pk".to_owned(), AttributeValue::S(key.pk.clone())), ("sk".to_owned(), AttributeValue::S(key.sk.clone()))])
+}
+
+fn value(v: &Value) -> Result<AttributeValue, StoreError> {
+    serde_dynamo::to_attribute_value(v).map_err(|e| StoreError::Other(format!("encoding value: {e}")))
+}
+
+/// A condition expression with its names and values, or `None` for [`Cond::Always`].
+struct Expr {
+    text: String,
+    names: HashMap<String, String>,
+    values: Attrs,
+}
+
+fn condition(cond: &Cond, now: UnixTime) -> Result<Option<Expr>, StoreError> {
+    let mut names = HashMap::from([("#pk".to_owned(), "pk".to_owned())]);
+    let mut values = Attrs::new();
+    let text = match cond {
+        Cond::Always => return Ok(None),
+        Cond::Absent => {
+            names.insert("#exp".into(), super::EXPIRES_AT.into());
+            values.insert(":now".into(), AttributeValue::N(now.to_string()));
+            "attribute_not_exists(#pk) OR #exp <= :now".to_owned()
+        }
+        Cond::Live | Cond::LiveWith(_) => {
+            names.insert("#exp".into(), super::EXPIRES_AT.into());
+            values.insert(":now".into(), AttributeValue::N(now.to_string()));
+            let mut text = "attribute_exists(#pk) AND (attribute_not_exists(#exp) OR #exp > :now)".to_owned();
+            if let Cond::LiveWith(pairs) = cond {
+                for (i, (name, v)) in pairs.iter().enumerate() {
+                    names.insert(format!("#c{i}"), name.clone());
+                    values.insert(format!(":c{i}"), value(v)?);
+                    text.push_str(&format!(" AND #c{i} = :c{i}"));
+                }
+            }
+            text
+        }
+    };
+    Ok(Some(Expr { text, names, values }))
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore { client, table: table.into() }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Creates the table with TTL on `expires_at` if it does not exist (local mode and tests; in AWS the
+    /// SAM template owns the table).
+    pub async fn ensure_table(&self) -> Result<(), StoreError> {
+        let created = self
+            .client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr_def("pk")?)
+            .attribute_definitions(attr_def("sk")?)
+            .key_schema(key_schema("pk", KeyType::Hash)?)
+            .key_schema(key_schema("sk", KeyType::Range)?)
+            .send()
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("ResourceInUseException") => return Ok(()),
+            Err(e) => return Err(sdk_err(e)),
+        }
+        self.client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .enabled(true)
+                    .attribute_name(super::EXPIRES_AT)
+                    .build()
+                    .map_err(|e| StoreError::Other(e.to_string()))?,
+            )
+            .send()
+            .await
+            .map_err(sdk_err)?;
+        Ok(())
+    }
+
+    /// Deletes the table (tests).
+    pub async fn delete_table(&self) -> Result<(), StoreError> {
+        self.client.delete_table().table_name(&self.table).send().await.map_err(sdk_err)?;
+        Ok(())
+    }
+
+    fn write_item(&self, op: &WriteOp, now: UnixTime) -> Result<TransactWriteItem, StoreError> {
+        let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Other(e.to_string());
+        let cond = match op {
+            WriteOp::Put { cond, .. } | WriteOp::Update { cond, .. } | WriteOp::Delete { cond, .. } | WriteOp::Check { cond, .. } => cond,
+        };
+        let expr = condition(cond, now)?;
+        let item = match op {
+            WriteOp::Put { item, .. } => {
+                let mut b = Put::builder().table_name(&self.table).set_item(Some(to_attrs(item)?));
+                if let Some(e) = expr {
+                    b = b.condition_expression(e.text).set_expression_attribute_names(Some(e.names)).set_expression_attribute_values(non_empty(e.values));
+                }
+                TransactWriteItem::builder().put(b.build().map_err(build)?).build()
+            }
+            WriteOp::Update { key, set, .. } if !set.is_empty() => {
+                let (mut names, mut values) = expr.as_ref().map(|e| (e.names.clone(), e.values.clone())).unwrap_or_default();
+                let mut sets = Vec::new();
+                for (i, (name, v)) in set.iter().enumerate() {
+                    if name == "pk" || name == "sk" {
+                        return Err(StoreError::Other("an update cannot change a key".into()));
+                    }
+                    names.insert(format!("#s{i}"), name.clone());
+                    values.insert(format!(":s{i}"), value(v)?);
+                    sets.push(format!("#s{i} = :s{i}"));
+                }
+                let mut b = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key_attrs(key)))
+                    .update_expression(format!("SET {}", sets.join(", ")))
+                    .set_expression_attribute_names(Some(names))
+                    .set_expression_attribute_values(non_empty(values));
+                if let Some(e) = expr {
+                    b = b.condition_expression(e.text);
+                }
+                TransactWriteItem::builder().update(b.build().map_err(build)?).build()
+            }
+            WriteOp::Delete { key, .. } => {
+                let mut b = Delete::builder().table_name(&self.table).set_key(Some(key_attrs(key)));
+                if let Some(e) = expr {
+                    b = b.condition_expression(e.text).set_expression_attribute_names(Some(e.names)).set_expression_attribute_values(non_empty(e.values));
+                }
+                TransactWriteItem::builder().delete(b.build().map_err(build)?).build()
+            }
+            // A check, or an update with nothing to set: DynamoDB needs a condition for a check.
+            WriteOp::Check { key, .. } | WriteOp::Update { key, .. } => {
+                let Some(e) = expr else {
+                    return Ok(TransactWriteItem::builder().build());
+                };
+                let b = ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key_attrs(key)))
+                    .condition_expression(e.text)
+                    .set_expression_attribute_names(Some(e.names))
+                    .set_expression_attribute_values(non_empty(e.values));
+                TransactWriteItem::builder().condition_check(b.build().map_err(build)?).build()
+            }
+        };
+        Ok(item)
+    }
+}
+
+fn non_empty(values: Attrs) -> Option<Attrs> {
+    (!values.is_empty()).then_some(values)
+}
+
+fn attr_def(name: &str) -> Result<AttributeDefinition, StoreError> {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .map_err(|e| StoreError::Other(e.to_string()))
+}
+
+fn key_schema(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {
+    KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(|e| StoreError::Other(e.to_string()))
+}
+
+fn is_empty_write(w: &TransactWriteItem) -> bool {
+    w.put.is_none() && w.update.is_none() && w.delete.is_none() && w.condition_check.is_none()
+}
+
+#[async_trait::async_trait]
+impl ItemStore for DynamoStore {
+    async fn get(&self, key: &Key, now: UnixTime) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_attrs(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_err)?;
+        match out.item {
+            Some(attrs) => Ok(Some(from_attrs(attrs)?).filter(|i| i.is_live(now))),
+            None => Ok(None),
+        }
+    }
+
+    async fn query_prefix(&self, pk: &str, sk_prefix: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Attrs> = None;
+        // Bounded: each page returns at least one evaluated item or ends the loop; `limit` bounds the total.
+        loop {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .expression_attribute_names("#pk", "pk")
+                .expression_attribute_names("#exp", super::EXPIRES_AT)
+                .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+                .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+                .filter_expression("attribute_not_exists(#exp) OR #exp > :now")
+                .set_exclusive_start_key(start.take());
+            q = if sk_prefix.is_empty() {
+                q.key_condition_expression("#pk = :pk")
+            } else {
+                q.key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                    .expression_attribute_names("#sk", "sk")
+                    .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_owned()))
+            };
+            let out = q.send().await.map_err(sdk_err)?;
+            for attrs in out.items.unwrap_or_default() {
+                items.push(from_attrs(attrs)?);
+            }
+            if items.len() > limit {
+                return Err(StoreError::Limit(format!("more than {limit} items in one partition")));
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    async fn transact(&self, ops: Vec<WriteOp>, now: UnixTime) -> Result<(), StoreError> {
+        check_transaction(&ops)?;
+        let writes: Vec<TransactWriteItem> =
+            ops.iter().map(|op| self.write_item(op, now)).collect::<Result<Vec<_>, _>>()?.into_iter().filter(|w| !is_empty_write(w)).collect();
+        if writes.is_empty() {
+            return Ok(());
+        }
+        match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) =
+                    e.as_service_error()
+                {
+                    let codes: Vec<&str> = c.cancellation_reasons().iter().filter_map(|r| r.code()).collect();
+                    if codes.iter().any(|c| matches!(*c, "ConditionalCheckFailed" | "TransactionConflict")) {
+                        return Err(StoreError::Conflict);
+                    }
+                    if codes.iter().any(|c| matches!(*c, "ThrottlingError" | "ProvisionedThroughputExceeded")) {
+                        return Err(StoreError::Unavailable("dynamodb throttled the transaction".into()));
+                    }
+                    return Err(StoreError::Other(format!("dynamodb transaction cancelled: {codes:?}")));
+                }
+                if e.as_service_error().and_then(|s| s.code()) == Some("TransactionInProgressException") {
+                    return Err(StoreError::Conflict);
+                }
+                Err(sdk_err(e))
+            }
+        }
+    }
+
+    async fn dump(&self) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Attrs> = None;
+        loop {
+            let out = self.client.scan().table_name(&self.table).consistent_read(true).set_exclusive_start_key(start.take()).send().await.map_err(sdk_err)?;
+            for attrs in out.items.unwrap_or_default() {
+                items.push(from_attrs(attrs)?);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        items.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(items)
+    }
+
+    /// DynamoDB's TTL process deletes expired items itself; reads already ignore them.
+    async fn sweep_expired(&self, _now: UnixTime) -> Result<usize, StoreError> {
+        Ok(0)
+    }
+}

@@ -1,0 +1,186 @@
+//! The store port: a small single-table item store with conditional, all-or-nothing writes.
+//!
+//! Both adapters — [`dynamo::DynamoStore`] (DynamoDB) and [`sqlite::SqliteStore`] (embedded) — implement
+//! [`ItemStore`] with the same semantics, proven by one conformance suite (`shared/tests/store.rs`):
+//! - an item whose `expires_at` is not in the future does not exist: no read returns it, and
+//!   [`Cond::Absent`] holds for it (DynamoDB deletes expired items only within days, DynamoDB Local never);
+//! - [`ItemStore::transact`] applies all operations or none; a failed condition is [`StoreError::Conflict`];
+//! - keys are built only in [`keys`], so no key ever carries personal data.
+//!
+//! Business rules live above this port (e.g. [`crate::members`]), written once for both stores.
+
+pub mod dynamo;
+pub mod keys;
+pub mod sqlite;
+
+use crate::clock::UnixTime;
+use serde_json::{Map, Value};
+
+/// The attribute every personal item carries: Unix seconds after which the item is gone (DynamoDB TTL).
+pub const EXPIRES_AT: &str = "expires_at";
+/// The attribute naming an item's type (`member`, `email_marker`, …).
+pub const ENTITY: &str = "entity";
+
+/// An item's primary key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+/// A stored item: its key and its attributes (JSON values; numbers, strings, booleans, lists, maps).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub key: Key,
+    pub attrs: Map<String, Value>,
+}
+
+impl Item {
+    pub fn new(key: Key, attrs: Map<String, Value>) -> Self {
+        Item { key, attrs }
+    }
+
+    /// `expires_at`, if the item has one.
+    pub fn expires_at(&self) -> Option<UnixTime> {
+        self.attrs.get(EXPIRES_AT).and_then(Value::as_i64)
+    }
+
+    /// True if the item exists at `now` (no expiry, or an expiry in the future).
+    pub fn is_live(&self, now: UnixTime) -> bool {
+        self.expires_at().is_none_or(|e| e > now)
+    }
+
+    /// Deserialises the attributes into a record type.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, StoreError> {
+        serde_json::from_value(Value::Object(self.attrs.clone())).map_err(|e| StoreError::Corrupt(format!("{}: {e}", self.key.pk_prefix())))
+    }
+}
+
+impl Key {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Key { pk: pk.into(), sk: sk.into() }
+    }
+
+    /// The entity part of the partition key (`MEMBER`, `EMAIL`…), safe to log.
+    pub fn pk_prefix(&self) -> &str {
+        self.pk.split('#').next().unwrap_or("")
+    }
+}
+
+/// A condition on the item an operation targets, evaluated at the transaction's `now`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cond {
+    /// No condition.
+    Always,
+    /// The item does not exist, or it has expired.
+    Absent,
+    /// The item exists and has not expired.
+    Live,
+    /// The item exists, has not expired, and each attribute equals the given value.
+    LiveWith(Vec<(String, Value)>),
+}
+
+/// One write in a transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteOp {
+    /// Replaces the whole item.
+    Put { item: Item, cond: Cond },
+    /// Sets the given attributes (creating the item if it does not exist and the condition allows).
+    Update { key: Key, set: Map<String, Value>, cond: Cond },
+    /// Removes the item (a no-op if it does not exist and the condition allows).
+    Delete { key: Key, cond: Cond },
+    /// Only checks a condition.
+    Check { key: Key, cond: Cond },
+}
+
+impl WriteOp {
+    pub fn key(&self) -> &Key {
+        match self {
+            WriteOp::Put { item, .. } => &item.key,
+            WriteOp::Update { key, .. } | WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } => key,
+        }
+    }
+}
+
+/// Store failures. Messages carry key prefixes and SDK codes, never attribute values.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A condition did not hold (or a concurrent transaction touched the same items); nothing was written.
+    #[error("a condition failed; nothing was written")]
+    Conflict,
+    /// The store is unreachable or throttling.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The operation is outside the store's limits (e.g. more than 100 operations in a transaction).
+    #[error("store limit: {0}")]
+    Limit(String),
+    /// An item could not be read back into its type.
+    #[error("corrupt item: {0}")]
+    Corrupt(String),
+    /// Anything else.
+    #[error("store error: {0}")]
+    Other(String),
+}
+
+impl From<StoreError> for crate::error::AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => crate::error::AppError::Conflict {
+                code: "conflict",
+                message: "a concurrent change happened; please retry".into(),
+            },
+            StoreError::Unavailable(_) => crate::error::AppError::Unavailable(Box::new(e)),
+            other => crate::error::AppError::unexpected(other),
+        }
+    }
+}
+
+/// The most operations one transaction may hold (DynamoDB's `TransactWriteItems` limit).
+pub const MAX_TRANSACTION_OPS: usize = 100;
+
+/// The store port.
+#[async_trait::async_trait]
+pub trait ItemStore: Send + Sync {
+    /// The live item at `key`, if any.
+    async fn get(&self, key: &Key, now: UnixTime) -> Result<Option<Item>, StoreError>;
+
+    /// Every live item of partition `pk` whose sort key starts with `sk_prefix`, in sort-key order.
+    /// Reads page by page until done, up to `limit` items (more is [`StoreError::Limit`], never a silent cut).
+    async fn query_prefix(&self, pk: &str, sk_prefix: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError>;
+
+    /// Applies all operations atomically, or none. At most [`MAX_TRANSACTION_OPS`], each on a distinct key.
+    async fn transact(&self, ops: Vec<WriteOp>, now: UnixTime) -> Result<(), StoreError>;
+
+    /// Every item physically present, expired or not, in key order: the privacy audit (`cargo run -- dump`).
+    async fn dump(&self) -> Result<Vec<Item>, StoreError>;
+
+    /// Physically removes expired items (the embedded store's stand-in for DynamoDB TTL). Returns how many.
+    async fn sweep_expired(&self, now: UnixTime) -> Result<usize, StoreError>;
+}
+
+/// Checks the rules shared by both adapters before a transaction runs.
+pub(crate) fn check_transaction(ops: &[WriteOp]) -> Result<(), StoreError> {
+    if ops.is_empty() {
+        return Ok(());
+    }
+    if ops.len() > MAX_TRANSACTION_OPS {
+        return Err(StoreError::Limit(format!("{} operations in one transaction (max {MAX_TRANSACTION_OPS})", ops.len())));
+    }
+    let mut keys: Vec<&Key> = ops.iter().map(WriteOp::key).collect();
+    keys.sort();
+    if keys.windows(2).any(|w| w[0] == w[1]) {
+        return Err(StoreError::Limit("two operations on one item in a transaction".into()));
+    }
+    Ok(())
+}
+
+/// Evaluates a condition against the current item (shared by the embedded store and its tests).
+pub(crate) fn cond_holds(cond: &Cond, current: Option<&Item>, now: UnixTime) -> bool {
+    let live = current.filter(|i| i.is_live(now));
+    match cond {
+        Cond::Always => true,
+        Cond::Absent => live.is_none(),
+        Cond::Live => live.is_some(),
+        Cond::LiveWith(pairs) => live.is_some_and(|i| pairs.iter().all(|(k, v)| i.attrs.get(k) == Some(v))),
+    }
+}

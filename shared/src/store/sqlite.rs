@@ -1,0 +1,187 @@
+//! The embedded store: SQLite (bundled through `rusqlite`) in the data directory.
+//!
+//! Why SQLite: ACID transactions with a write-ahead log (`synchronous = FULL`: a committed transaction
+//! survives a crash or power loss), a single file anyone can audit with the `sqlite3` shell, and decades of
+//! hardening. The table mirrors the DynamoDB single table (`pk`, `sk`, attributes as JSON, `expires_at`
+//! as a column so expired rows are filtered and swept by index).
+//!
+//! rusqlite is synchronous: each call runs on the blocking pool behind one mutex-guarded connection
+//! (`BEGIN IMMEDIATE` also serialises writers from other processes, such as `entraide dump`).
+
+use super::{Item, ItemStore, Key, StoreError, WriteOp, check_transaction, cond_holds};
+use crate::clock::UnixTime;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Map, Value};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// The embedded adapter.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS items (
+        pk TEXT NOT NULL,
+        sk TEXT NOT NULL,
+        expires_at INTEGER,
+        attrs TEXT NOT NULL,
+        PRIMARY KEY (pk, sk)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS items_by_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
+";
+
+fn err(e: rusqlite::Error) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            StoreError::Unavailable("database busy".into())
+        }
+        other => StoreError::Other(format!("sqlite: {other}")),
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `entraide.sqlite` in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Other(format!("creating the data directory: {e}")))?;
+        let conn = Connection::open(dir.join("entraide.sqlite")).map_err(err)?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;").map_err(err)?;
+        Self::with_connection(conn)
+    }
+
+    /// A private in-memory database (tests).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::with_connection(Connection::open_in_memory().map_err(err)?)
+    }
+
+    fn with_connection(conn: Connection) -> Result<Self, StoreError> {
+        conn.execute_batch(SCHEMA).map_err(err)?;
+        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| StoreError::Other("sqlite connection poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("blocking task: {e}")))?
+    }
+}
+
+fn row_to_item(pk: String, sk: String, attrs: String) -> Result<Item, StoreError> {
+    let attrs: Map<String, Value> = serde_json::from_str(&attrs).map_err(|e| StoreError::Corrupt(format!("sqlite row: {e}")))?;
+    Ok(Item::new(Key { pk, sk }, attrs))
+}
+
+fn load(tx: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
+    let row = tx
+        .query_row("SELECT attrs FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk], |r| r.get::<_, String>(0))
+        .optional()
+        .map_err(err)?;
+    row.map(|attrs| row_to_item(key.pk.clone(), key.sk.clone(), attrs)).transpose()
+}
+
+fn save(tx: &Connection, item: &Item) -> Result<(), StoreError> {
+    let attrs = serde_json::to_string(&item.attrs).map_err(|e| StoreError::Other(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO items (pk, sk, expires_at, attrs) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (pk, sk) DO UPDATE SET expires_at = excluded.expires_at, attrs = excluded.attrs",
+        params![item.key.pk, item.key.sk, item.expires_at(), attrs],
+    )
+    .map_err(err)?;
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl ItemStore for SqliteStore {
+    async fn get(&self, key: &Key, now: UnixTime) -> Result<Option<Item>, StoreError> {
+        let key = key.clone();
+        self.run(move |c| Ok(load(c, &key)?.filter(|i| i.is_live(now)))).await
+    }
+
+    async fn query_prefix(&self, pk: &str, sk_prefix: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
+        let (pk, prefix) = (pk.to_owned(), sk_prefix.to_owned());
+        self.run(move |c| {
+            // substr() rather than LIKE: sort keys may contain `%` or `_`.
+            let mut stmt = c
+                .prepare(
+                    "SELECT pk, sk, attrs FROM items
+                     WHERE pk = ?1 AND substr(sk, 1, length(?2)) = ?2 AND (expires_at IS NULL OR expires_at > ?3)
+                     ORDER BY sk LIMIT ?4",
+                )
+                .map_err(err)?;
+            let rows = stmt
+                .query_map(params![pk, prefix, now, (limit + 1) as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(err)?;
+            let mut items = Vec::new();
+            for row in rows {
+                let (pk, sk, attrs) = row.map_err(err)?;
+                items.push(row_to_item(pk, sk, attrs)?);
+            }
+            if items.len() > limit {
+                return Err(StoreError::Limit(format!("more than {limit} items in one partition")));
+            }
+            Ok(items)
+        })
+        .await
+    }
+
+    async fn transact(&self, ops: Vec<WriteOp>, now: UnixTime) -> Result<(), StoreError> {
+        check_transaction(&ops)?;
+        if ops.is_empty() {
+            return Ok(());
+        }
+        self.run(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
+            // Conditions are all checked against the state before the transaction, as DynamoDB does
+            // (keys are distinct, so checking as we go is equivalent).
+            for op in &ops {
+                let current = load(&tx, op.key())?;
+                let cond = match op {
+                    WriteOp::Put { cond, .. } | WriteOp::Update { cond, .. } | WriteOp::Delete { cond, .. } | WriteOp::Check { cond, .. } => cond,
+                };
+                if !cond_holds(cond, current.as_ref(), now) {
+                    // Dropping `tx` rolls back.
+                    return Err(StoreError::Conflict);
+                }
+                match op {
+                    WriteOp::Put { item, .. } => save(&tx, item)?,
+                    WriteOp::Update { key, set, .. } => {
+                        let mut item = current.unwrap_or_else(|| Item::new(key.clone(), Map::new()));
+                        for (k, v) in set {
+                            item.attrs.insert(k.clone(), v.clone());
+                        }
+                        save(&tx, &item)?;
+                    }
+                    WriteOp::Delete { key, .. } => {
+                        tx.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk]).map_err(err)?;
+                    }
+                    WriteOp::Check { .. } => {}
+                }
+            }
+            tx.commit().map_err(err)
+        })
+        .await
+    }
+
+    async fn dump(&self) -> Result<Vec<Item>, StoreError> {
+        self.run(|c| {
+            let mut stmt = c.prepare("SELECT pk, sk, attrs FROM items ORDER BY pk, sk").map_err(err)?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(err)?;
+            let mut items = Vec::new();
+            for row in rows {
+                let (pk, sk, attrs) = row.map_err(err)?;
+                items.push(row_to_item(pk, sk, attrs)?);
+            }
+            Ok(items)
+        })
+        .await
+    }
+
+    async fn sweep_expired(&self, now: UnixTime) -> Result<usize, StoreError> {
+        self.run(move |c| c.execute("DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1", params![now]).map_err(err)).await
+    }
+}

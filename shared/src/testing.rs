@@ -1,0 +1,80 @@
+//! Helpers for tests of the function crates and the runner: in-process dependencies with a clock the
+//! test moves, the sample events of `events/`, and reading links back from the outbox.
+//! Not used by production code paths.
+
+use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::config::Config;
+use crate::deps::Deps;
+use crate::mail::outbox::{Outbox, StoredMail};
+use lambda_http::{Body, Request};
+use std::sync::Arc;
+
+/// In-process dependencies: an in-memory embedded store, an outbox, and a manual clock.
+pub struct TestDeps {
+    pub deps: Deps,
+    pub outbox: Outbox,
+    pub clock: Arc<ManualClock>,
+}
+
+impl TestDeps {
+    pub fn new() -> Self {
+        Self::with_config(Config::default())
+    }
+
+    pub fn with_config(config: Config) -> Self {
+        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let (deps, outbox) = Deps::in_memory(config, clock.clone()).expect("in-memory dependencies");
+        TestDeps { deps, outbox, clock }
+    }
+
+    /// Every mail sent so far.
+    pub fn mails(&self) -> Vec<StoredMail> {
+        self.outbox.list().expect("outbox readable")
+    }
+
+    /// The token of the latest e-mail link with this purpose sent to `to`.
+    pub fn latest_link(&self, to: &str, purpose: &str) -> String {
+        latest_link(&self.mails(), to, purpose).unwrap_or_else(|| panic!("no {purpose} link in the outbox"))
+    }
+}
+
+impl Default for TestDeps {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The token (the URL fragment) of the latest link with `purpose` among mails to `to`.
+pub fn latest_link(mails: &[StoredMail], to: &str, purpose: &str) -> Option<String> {
+    mails
+        .iter()
+        .rev()
+        .filter(|m| m.to == to)
+        .flat_map(|m| m.links.iter())
+        .find(|l| l.purpose == purpose)
+        .and_then(|l| l.url.split_once('#').map(|(_, t)| t.to_owned()))
+}
+
+/// Loads `events/<name>.json` (an API Gateway HTTP API v2 event) as a `lambda_http::Request`, replacing
+/// each `(placeholder, value)` in the raw JSON first.
+pub fn event(name: &str, replacements: &[(&str, &str)]) -> Request {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events").join(format!("{name}.json"));
+    let mut raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for (from, to) in replacements {
+        raw = raw.replace(from, to);
+    }
+    lambda_http::request::from_str(&raw).unwrap_or_else(|e| panic!("{name}.json is not an HTTP API event: {e}"))
+}
+
+/// Replaces a request's body.
+pub fn with_body(mut req: Request, body: &str) -> Request {
+    *req.body_mut() = Body::Text(body.to_owned());
+    req
+}
+
+/// A response's status and JSON body.
+pub fn read(resp: lambda_http::Response<Body>) -> (u16, serde_json::Value) {
+    let status = resp.status().as_u16();
+    let body = serde_json::from_slice(resp.body().as_ref()).unwrap_or(serde_json::Value::Null);
+    (status, body)
+}
