@@ -1,1 +1,105 @@
-fn main() {}
+//! `cargo run`: Entraide on http://127.0.0.1:3000 with no AWS — every function behind one router, the
+//! front end, the outbox, the embedded store. `cargo run -- dump` prints every stored item.
+
+use clap::{Parser, Subcommand};
+use entraide::router::{AppState, app};
+use entraide::setup::{local_config, local_deps, local_store};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "entraide",
+    version,
+    about = "Entraide, locally: every function behind one router, on an embedded store"
+)]
+struct Cli {
+    /// Port to listen on (127.0.0.1 only).
+    #[arg(long, env = "PORT", default_value_t = 3000, global = true)]
+    port: u16,
+    /// Where the embedded store, the outbox and the secret live.
+    #[arg(long, default_value = ".entraide", global = true)]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the platform (the default).
+    Serve,
+    /// Print every stored item as one JSON line each (a privacy audit). The outbox is not part of it.
+    Dump,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    shared::telemetry::init_local();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.port, cli.data_dir).await,
+        Command::Dump => dump(cli.port, cli.data_dir).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("entraide: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(port: u16, data_dir: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
+    let (deps, outbox) = local_deps(&data_dir, port).await?;
+    let deps = Arc::new(deps);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    // The embedded store's stand-in for DynamoDB TTL: expired items are physically removed every minute
+    // (reads already ignore them).
+    let sweeper = deps.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match sweeper.store.sweep_expired(sweeper.clock.now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "expired items swept"),
+                Err(e) => tracing::warn!(error = %e, "sweep failed"),
+            }
+        }
+    });
+    let store_kind = if std::env::var("DYNAMODB_ENDPOINT").is_ok() {
+        "dynamodb"
+    } else {
+        "embedded"
+    };
+    let mail_kind = if outbox.is_some() { "outbox" } else { "ses" };
+    tracing::info!(store = store_kind, mail = mail_kind, "ready");
+    // Tests read this line to learn the port when started with --port 0.
+    println!("Entraide is listening on http://{addr} (outbox: http://{addr}/outbox)");
+    axum::serve(listener, app(AppState { deps, outbox }))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+async fn dump(port: u16, data_dir: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
+    let config = local_config(port)?;
+    let store = local_store(&data_dir, &config).await?;
+    let mut out = std::io::stdout().lock();
+    for item in store.dump().await? {
+        let mut line = serde_json::Map::new();
+        line.insert("pk".into(), item.key.pk.into());
+        line.insert("sk".into(), item.key.sk.into());
+        line.extend(item.attrs);
+        std::io::Write::write_all(
+            &mut out,
+            format!("{}\n", serde_json::Value::Object(line)).as_bytes(),
+        )?;
+    }
+    Ok(())
+}

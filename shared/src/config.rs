@@ -59,12 +59,18 @@ impl Default for Config {
 
 impl Config {
     /// Reads the environment through `get` (so tests need not touch the process environment).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>, defaults: Config) -> Result<Config, ConfigError> {
+    pub fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+        defaults: Config,
+    ) -> Result<Config, ConfigError> {
         let mut c = defaults;
         if let Some(url) = get("PUBLIC_BASE_URL") {
             let url = url.trim().trim_end_matches('/').to_owned();
             if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(ConfigError { name: "PUBLIC_BASE_URL", reason: "must start with https:// or http://".into() });
+                return Err(ConfigError {
+                    name: "PUBLIC_BASE_URL",
+                    reason: "must start with https:// or http://".into(),
+                });
             }
             c.public_base_url = url;
         }
@@ -86,14 +92,24 @@ impl Config {
                 .split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|s| Email::parse(s).map_err(|_| ConfigError { name: "MODERATOR_EMAILS", reason: "contains an invalid address".into() }))
+                .map(|s| {
+                    Email::parse(s).map_err(|_| ConfigError {
+                        name: "MODERATOR_EMAILS",
+                        reason: "contains an invalid address".into(),
+                    })
+                })
                 .collect::<Result<_, _>>()?;
         }
         if let Some(v) = get("MATCH_REVIEW") {
             c.review = match v.as_str() {
                 "manual" => ReviewMode::Manual,
                 "auto" => ReviewMode::Auto,
-                _ => return Err(ConfigError { name: "MATCH_REVIEW", reason: "expected manual or auto".into() }),
+                _ => {
+                    return Err(ConfigError {
+                        name: "MATCH_REVIEW",
+                        reason: "expected manual or auto".into(),
+                    });
+                }
             };
         }
         Ok(c)
@@ -130,7 +146,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn read(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned(), Config::default())
     }
 

@@ -31,10 +31,13 @@ impl Secret {
     /// Parses the hexadecimal form used in files and environment variables.
     pub fn from_hex(s: &str) -> Result<Self, &'static str> {
         let s = s.trim();
-        if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err("the secret must be hexadecimal");
         }
-        let bytes = (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16)).collect::<Result<Vec<_>, _>>();
+        let bytes = (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16))
+            .collect::<Result<Vec<_>, _>>();
         Secret::new(bytes.map_err(|_| "the secret must be hexadecimal")?)
     }
 

@@ -11,10 +11,22 @@ fn filter() -> EnvFilter {
 
 /// JSON logs for Lambda.
 pub fn init_lambda() {
-    let _ = tracing_subscriber::fmt().json().with_env_filter(filter()).with_current_span(false).with_ansi(false).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter())
+        .with_current_span(false)
+        .with_ansi(false)
+        .with_target(false)
+        .try_init();
 }
 
 /// Human-readable logs on stderr for the local runner.
 pub fn init_local() {
-    let _ = tracing_subscriber::fmt().compact().with_env_filter(filter()).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .compact()
+        .with_env_filter(filter())
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
 }

@@ -19,10 +19,18 @@ impl Email {
             return Err(INVALID);
         }
         let (local, domain) = s.split_once('@').ok_or(INVALID)?;
-        if local.is_empty() || local.len() > 64 || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        if local.is_empty()
+            || local.len() > 64
+            || local.starts_with('.')
+            || local.ends_with('.')
+            || local.contains("..")
+        {
             return Err(INVALID);
         }
-        if !local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c)) {
+        if !local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
+        {
             return Err(INVALID);
         }
         let labels: Vec<&str> = domain.split('.').collect();
@@ -30,7 +38,11 @@ impl Email {
             return Err(INVALID);
         }
         for label in &labels {
-            if label.is_empty() || label.len() > 63 || label.starts_with('-') || label.ends_with('-') {
+            if label.is_empty()
+                || label.len() > 63
+                || label.starts_with('-')
+                || label.ends_with('-')
+            {
                 return Err(INVALID);
             }
             if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
@@ -38,7 +50,9 @@ impl Email {
             }
         }
         let tld = labels[labels.len() - 1];
-        if tld.len() < 2 || !(tld.chars().all(|c| c.is_ascii_alphabetic()) || tld.starts_with("xn--")) {
+        if tld.len() < 2
+            || !(tld.chars().all(|c| c.is_ascii_alphabetic()) || tld.starts_with("xn--"))
+        {
             return Err(INVALID);
         }
         Ok(Email(s))
@@ -66,7 +80,10 @@ mod tests {
             ("alice@example.org", "alice@example.org"),
             ("  Alice.Martin@Example.FR ", "alice.martin@example.fr"),
             ("a+tag@sub.domain.co.uk", "a+tag@sub.domain.co.uk"),
-            ("o'neil@xn--bcher-kva.example", "o'neil@xn--bcher-kva.example"),
+            (
+                "o'neil@xn--bcher-kva.example",
+                "o'neil@xn--bcher-kva.example",
+            ),
         ] {
             assert_eq!(Email::parse(raw).unwrap().as_str(), normal, "{raw}");
         }
@@ -77,11 +94,27 @@ mod tests {
         let long_local = format!("{}@example.org", "a".repeat(65));
         let long_total = format!("a@{}.org", "b".repeat(250));
         for raw in [
-            "", " ", "plainaddress", "@example.org", "alice@", "alice@localhost", "alice@@example.org",
-            "alice@exa mple.org", "al ice@example.org", ".alice@example.org", "alice.@example.org",
-            "al..ice@example.org", "alice@-example.org", "alice@example.o", "alice@example.123",
-            "\"quoted\"@example.org", "alice@[127.0.0.1]", "alice\n@example.org", "élise@example.org",
-            &long_local, &long_total,
+            "",
+            " ",
+            "plainaddress",
+            "@example.org",
+            "alice@",
+            "alice@localhost",
+            "alice@@example.org",
+            "alice@exa mple.org",
+            "al ice@example.org",
+            ".alice@example.org",
+            "alice.@example.org",
+            "al..ice@example.org",
+            "alice@-example.org",
+            "alice@example.o",
+            "alice@example.123",
+            "\"quoted\"@example.org",
+            "alice@[127.0.0.1]",
+            "alice\n@example.org",
+            "élise@example.org",
+            &long_local,
+            &long_total,
         ] {
             assert!(Email::parse(raw).is_err(), "accepted {raw:?}");
         }

@@ -10,8 +10,8 @@ use crate::clock::UnixTime;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, KeySchemaElement, KeyType, Put, ScalarAttributeType,
-    TimeToLiveSpecification, TransactWriteItem, Update,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, KeySchemaElement,
+    KeyType, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update,
 };
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -25,24 +25,35 @@ pub struct DynamoStore {
     table: String,
 }
 
-fn sdk_err<E: ProvideErrorMetadata + std::error::Error + 'static, R>(e: SdkError<E, R>) -> StoreError {
+fn sdk_err<E: ProvideErrorMetadata + std::error::Error + 'static, R>(
+    e: SdkError<E, R>,
+) -> StoreError {
     match &e {
         SdkError::ServiceError(s) => {
             let code = s.err().code().unwrap_or("unknown");
-            if matches!(code, "ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded" | "InternalServerError") {
+            if matches!(
+                code,
+                "ProvisionedThroughputExceededException"
+                    | "ThrottlingException"
+                    | "RequestLimitExceeded"
+                    | "InternalServerError"
+            ) {
                 StoreError::Unavailable(code.to_owned())
             } else {
                 // The code only: messages may quote values.
                 StoreError::Other(format!("dynamodb: {code}"))
             }
         }
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => StoreError::Unavailable("dynamodb unreachable".into()),
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
+            StoreError::Unavailable("dynamodb unreachable".into())
+        }
         _ => StoreError::Other("dynamodb: request failed".into()),
     }
 }
 
 fn to_attrs(item: &Item) -> Result<Attrs, StoreError> {
-    let mut attrs: Attrs = serde_dynamo::to_item(&item.attrs).map_err(|e| StoreError::Other(format!("encoding item: {e}")))?;
+    let mut attrs: Attrs = serde_dynamo::to_item(&item.attrs)
+        .map_err(|e| StoreError::Other(format!("encoding item: {e}")))?;
     attrs.insert("pk".into(), AttributeValue::S(item.key.pk.clone()));
     attrs.insert("sk".into(), AttributeValue::S(item.key.sk.clone()));
     Ok(attrs)
@@ -57,16 +68,21 @@ fn from_attrs(mut attrs: Attrs) -> Result<Item, StoreError> {
         Some(AttributeValue::S(s)) => s,
         _ => return Err(StoreError::Corrupt("item without sk".into())),
     };
-    let map: Map<String, Value> = serde_dynamo::from_item(attrs).map_err(|e| StoreError::Corrupt(format!("decoding item: {e}")))?;
+    let map: Map<String, Value> = serde_dynamo::from_item(attrs)
+        .map_err(|e| StoreError::Corrupt(format!("decoding item: {e}")))?;
     Ok(Item::new(Key { pk, sk }, map))
 }
 
 fn key_attrs(key: &Key) -> Attrs {
-    HashMap::from([("pk".to_owned(), AttributeValue::S(key.pk.clone())), ("sk".to_owned(), AttributeValue::S(key.sk.clone()))])
+    HashMap::from([
+        ("pk".to_owned(), AttributeValue::S(key.pk.clone())),
+        ("sk".to_owned(), AttributeValue::S(key.sk.clone())),
+    ])
 }
 
 fn value(v: &Value) -> Result<AttributeValue, StoreError> {
-    serde_dynamo::to_attribute_value(v).map_err(|e| StoreError::Other(format!("encoding value: {e}")))
+    serde_dynamo::to_attribute_value(v)
+        .map_err(|e| StoreError::Other(format!("encoding value: {e}")))
 }
 
 /// A condition expression with its names and values, or `None` for [`Cond::Always`].
@@ -89,7 +105,8 @@ fn condition(cond: &Cond, now: UnixTime) -> Result<Option<Expr>, StoreError> {
         Cond::Live | Cond::LiveWith(_) => {
             names.insert("#exp".into(), super::EXPIRES_AT.into());
             values.insert(":now".into(), AttributeValue::N(now.to_string()));
-            let mut text = "attribute_exists(#pk) AND (attribute_not_exists(#exp) OR #exp > :now)".to_owned();
+            let mut text =
+                "attribute_exists(#pk) AND (attribute_not_exists(#exp) OR #exp > :now)".to_owned();
             if let Cond::LiveWith(pairs) = cond {
                 for (i, (name, v)) in pairs.iter().enumerate() {
                     names.insert(format!("#c{i}"), name.clone());
@@ -100,12 +117,19 @@ fn condition(cond: &Cond, now: UnixTime) -> Result<Option<Expr>, StoreError> {
             text
         }
     };
-    Ok(Some(Expr { text, names, values }))
+    Ok(Some(Expr {
+        text,
+        names,
+        values,
+    }))
 }
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoStore { client, table: table.into() }
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
     }
 
     pub fn client(&self) -> &Client {
@@ -128,7 +152,12 @@ impl DynamoStore {
             .await;
         match created {
             Ok(_) => {}
-            Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("ResourceInUseException") => return Ok(()),
+            Err(e)
+                if e.as_service_error().and_then(|s| s.code())
+                    == Some("ResourceInUseException") =>
+            {
+                return Ok(());
+            }
             Err(e) => return Err(sdk_err(e)),
         }
         self.client
@@ -149,26 +178,44 @@ impl DynamoStore {
 
     /// Deletes the table (tests).
     pub async fn delete_table(&self) -> Result<(), StoreError> {
-        self.client.delete_table().table_name(&self.table).send().await.map_err(sdk_err)?;
+        self.client
+            .delete_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(sdk_err)?;
         Ok(())
     }
 
     fn write_item(&self, op: &WriteOp, now: UnixTime) -> Result<TransactWriteItem, StoreError> {
         let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Other(e.to_string());
         let cond = match op {
-            WriteOp::Put { cond, .. } | WriteOp::Update { cond, .. } | WriteOp::Delete { cond, .. } | WriteOp::Check { cond, .. } => cond,
+            WriteOp::Put { cond, .. }
+            | WriteOp::Update { cond, .. }
+            | WriteOp::Delete { cond, .. }
+            | WriteOp::Check { cond, .. } => cond,
         };
         let expr = condition(cond, now)?;
         let item = match op {
             WriteOp::Put { item, .. } => {
-                let mut b = Put::builder().table_name(&self.table).set_item(Some(to_attrs(item)?));
+                let mut b = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(to_attrs(item)?));
                 if let Some(e) = expr {
-                    b = b.condition_expression(e.text).set_expression_attribute_names(Some(e.names)).set_expression_attribute_values(non_empty(e.values));
+                    b = b
+                        .condition_expression(e.text)
+                        .set_expression_attribute_names(Some(e.names))
+                        .set_expression_attribute_values(non_empty(e.values));
                 }
-                TransactWriteItem::builder().put(b.build().map_err(build)?).build()
+                TransactWriteItem::builder()
+                    .put(b.build().map_err(build)?)
+                    .build()
             }
             WriteOp::Update { key, set, .. } if !set.is_empty() => {
-                let (mut names, mut values) = expr.as_ref().map(|e| (e.names.clone(), e.values.clone())).unwrap_or_default();
+                let (mut names, mut values) = expr
+                    .as_ref()
+                    .map(|e| (e.names.clone(), e.values.clone()))
+                    .unwrap_or_default();
                 let mut sets = Vec::new();
                 for (i, (name, v)) in set.iter().enumerate() {
                     if name == "pk" || name == "sk" {
@@ -187,14 +234,23 @@ impl DynamoStore {
                 if let Some(e) = expr {
                     b = b.condition_expression(e.text);
                 }
-                TransactWriteItem::builder().update(b.build().map_err(build)?).build()
+                TransactWriteItem::builder()
+                    .update(b.build().map_err(build)?)
+                    .build()
             }
             WriteOp::Delete { key, .. } => {
-                let mut b = Delete::builder().table_name(&self.table).set_key(Some(key_attrs(key)));
+                let mut b = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key_attrs(key)));
                 if let Some(e) = expr {
-                    b = b.condition_expression(e.text).set_expression_attribute_names(Some(e.names)).set_expression_attribute_values(non_empty(e.values));
+                    b = b
+                        .condition_expression(e.text)
+                        .set_expression_attribute_names(Some(e.names))
+                        .set_expression_attribute_values(non_empty(e.values));
                 }
-                TransactWriteItem::builder().delete(b.build().map_err(build)?).build()
+                TransactWriteItem::builder()
+                    .delete(b.build().map_err(build)?)
+                    .build()
             }
             // A check, or an update with nothing to set: DynamoDB needs a condition for a check.
             WriteOp::Check { key, .. } | WriteOp::Update { key, .. } => {
@@ -207,7 +263,9 @@ impl DynamoStore {
                     .condition_expression(e.text)
                     .set_expression_attribute_names(Some(e.names))
                     .set_expression_attribute_values(non_empty(e.values));
-                TransactWriteItem::builder().condition_check(b.build().map_err(build)?).build()
+                TransactWriteItem::builder()
+                    .condition_check(b.build().map_err(build)?)
+                    .build()
             }
         };
         Ok(item)
@@ -227,7 +285,11 @@ fn attr_def(name: &str) -> Result<AttributeDefinition, StoreError> {
 }
 
 fn key_schema(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {
-    KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(|e| StoreError::Other(e.to_string()))
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .map_err(|e| StoreError::Other(e.to_string()))
 }
 
 fn is_empty_write(w: &TransactWriteItem) -> bool {
@@ -252,7 +314,13 @@ impl ItemStore for DynamoStore {
         }
     }
 
-    async fn query_prefix(&self, pk: &str, sk_prefix: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
+    async fn query_prefix(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        now: UnixTime,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start: Option<Attrs> = None;
         // Bounded: each page returns at least one evaluated item or ends the loop; `limit` bounds the total.
@@ -280,7 +348,9 @@ impl ItemStore for DynamoStore {
                 items.push(from_attrs(attrs)?);
             }
             if items.len() > limit {
-                return Err(StoreError::Limit(format!("more than {limit} items in one partition")));
+                return Err(StoreError::Limit(format!(
+                    "more than {limit} items in one partition"
+                )));
             }
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
@@ -291,12 +361,23 @@ impl ItemStore for DynamoStore {
 
     async fn transact(&self, ops: Vec<WriteOp>, now: UnixTime) -> Result<(), StoreError> {
         check_transaction(&ops)?;
-        let writes: Vec<TransactWriteItem> =
-            ops.iter().map(|op| self.write_item(op, now)).collect::<Result<Vec<_>, _>>()?.into_iter().filter(|w| !is_empty_write(w)).collect();
+        let writes: Vec<TransactWriteItem> = ops
+            .iter()
+            .map(|op| self.write_item(op, now))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter(|w| !is_empty_write(w))
+            .collect();
         if writes.is_empty() {
             return Ok(());
         }
-        match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) => {
                 if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) =
@@ -311,7 +392,9 @@ impl ItemStore for DynamoStore {
                     }
                     return Err(StoreError::Other(format!("dynamodb transaction cancelled: {codes:?}")));
                 }
-                if e.as_service_error().and_then(|s| s.code()) == Some("TransactionInProgressException") {
+                if e.as_service_error().and_then(|s| s.code())
+                    == Some("TransactionInProgressException")
+                {
                     return Err(StoreError::Conflict);
                 }
                 Err(sdk_err(e))
@@ -323,7 +406,15 @@ impl ItemStore for DynamoStore {
         let mut items = Vec::new();
         let mut start: Option<Attrs> = None;
         loop {
-            let out = self.client.scan().table_name(&self.table).consistent_read(true).set_exclusive_start_key(start.take()).send().await.map_err(sdk_err)?;
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(sdk_err)?;
             for attrs in out.items.unwrap_or_default() {
                 items.push(from_attrs(attrs)?);
             }

@@ -52,13 +52,17 @@ impl Item {
 
     /// Deserialises the attributes into a record type.
     pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, StoreError> {
-        serde_json::from_value(Value::Object(self.attrs.clone())).map_err(|e| StoreError::Corrupt(format!("{}: {e}", self.key.pk_prefix())))
+        serde_json::from_value(Value::Object(self.attrs.clone()))
+            .map_err(|e| StoreError::Corrupt(format!("{}: {e}", self.key.pk_prefix())))
     }
 }
 
 impl Key {
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        Key { pk: pk.into(), sk: sk.into() }
+        Key {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
     }
 
     /// The entity part of the partition key (`MEMBER`, `EMAIL`…), safe to log.
@@ -86,7 +90,11 @@ pub enum WriteOp {
     /// Replaces the whole item.
     Put { item: Item, cond: Cond },
     /// Sets the given attributes (creating the item if it does not exist and the condition allows).
-    Update { key: Key, set: Map<String, Value>, cond: Cond },
+    Update {
+        key: Key,
+        set: Map<String, Value>,
+        cond: Cond,
+    },
     /// Removes the item (a no-op if it does not exist and the condition allows).
     Delete { key: Key, cond: Cond },
     /// Only checks a condition.
@@ -97,7 +105,9 @@ impl WriteOp {
     pub fn key(&self) -> &Key {
         match self {
             WriteOp::Put { item, .. } => &item.key,
-            WriteOp::Update { key, .. } | WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } => key,
+            WriteOp::Update { key, .. }
+            | WriteOp::Delete { key, .. }
+            | WriteOp::Check { key, .. } => key,
         }
     }
 }
@@ -146,7 +156,13 @@ pub trait ItemStore: Send + Sync {
 
     /// Every live item of partition `pk` whose sort key starts with `sk_prefix`, in sort-key order.
     /// Reads page by page until done, up to `limit` items (more is [`StoreError::Limit`], never a silent cut).
-    async fn query_prefix(&self, pk: &str, sk_prefix: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError>;
+    async fn query_prefix(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        now: UnixTime,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError>;
 
     /// Applies all operations atomically, or none. At most [`MAX_TRANSACTION_OPS`], each on a distinct key.
     async fn transact(&self, ops: Vec<WriteOp>, now: UnixTime) -> Result<(), StoreError>;
@@ -164,12 +180,17 @@ pub(crate) fn check_transaction(ops: &[WriteOp]) -> Result<(), StoreError> {
         return Ok(());
     }
     if ops.len() > MAX_TRANSACTION_OPS {
-        return Err(StoreError::Limit(format!("{} operations in one transaction (max {MAX_TRANSACTION_OPS})", ops.len())));
+        return Err(StoreError::Limit(format!(
+            "{} operations in one transaction (max {MAX_TRANSACTION_OPS})",
+            ops.len()
+        )));
     }
     let mut keys: Vec<&Key> = ops.iter().map(WriteOp::key).collect();
     keys.sort();
     if keys.windows(2).any(|w| w[0] == w[1]) {
-        return Err(StoreError::Limit("two operations on one item in a transaction".into()));
+        return Err(StoreError::Limit(
+            "two operations on one item in a transaction".into(),
+        ));
     }
     Ok(())
 }
@@ -181,6 +202,8 @@ pub(crate) fn cond_holds(cond: &Cond, current: Option<&Item>, now: UnixTime) -> 
         Cond::Always => true,
         Cond::Absent => live.is_none(),
         Cond::Live => live.is_some(),
-        Cond::LiveWith(pairs) => live.is_some_and(|i| pairs.iter().all(|(k, v)| i.attrs.get(k) == Some(v))),
+        Cond::LiveWith(pairs) => {
+            live.is_some_and(|i| pairs.iter().all(|(k, v)| i.attrs.get(k) == Some(v)))
+        }
     }
 }

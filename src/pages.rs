@@ -1,0 +1,140 @@
+//! The static front end (compiled in from `web/`) and the local outbox pages.
+
+use crate::router::AppState;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, Response, StatusCode};
+use shared::mail::templates::escape_html;
+
+const INDEX: &str = include_str!("../web/index.html");
+const LINK: &str = include_str!("../web/link.html");
+const APP_JS: &str = include_str!("../web/app.js");
+const STYLE_CSS: &str = include_str!("../web/style.css");
+
+/// Security headers for every page: no framing, no referrer (the link page's token lives in the
+/// fragment, which browsers never send, and this keeps it that way for any sub-request), a strict CSP.
+fn page(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert("content-type", HeaderValue::from_static(content_type));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    resp
+}
+
+pub async fn index() -> Response<Body> {
+    page(StatusCode::OK, "text/html; charset=utf-8", INDEX.to_owned())
+}
+
+pub async fn link() -> Response<Body> {
+    page(StatusCode::OK, "text/html; charset=utf-8", LINK.to_owned())
+}
+
+pub async fn asset(Path(file): Path<String>) -> Response<Body> {
+    match file.as_str() {
+        "app.js" => page(
+            StatusCode::OK,
+            "text/javascript; charset=utf-8",
+            APP_JS.to_owned(),
+        ),
+        "style.css" => page(
+            StatusCode::OK,
+            "text/css; charset=utf-8",
+            STYLE_CSS.to_owned(),
+        ),
+        _ => not_found(),
+    }
+}
+
+pub fn not_found() -> Response<Body> {
+    page(
+        StatusCode::NOT_FOUND,
+        "text/html; charset=utf-8",
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Page introuvable – Entraide</title></head><body><main><h1>Page introuvable</h1><p><a href=\"/\">Retour à l'accueil</a></p></main></body></html>".into(),
+    )
+}
+
+/// `GET /api/_local/outbox`: `[{id, to, subject, text, html, links}]`, oldest first.
+pub async fn outbox_json(State(state): State<AppState>) -> Response<Body> {
+    match state.outbox.as_ref().map(|o| o.list()) {
+        Some(Ok(mails)) => {
+            let mut resp = axum::response::IntoResponse::into_response(Json(mails));
+            resp.headers_mut()
+                .insert("cache-control", HeaderValue::from_static("no-store"));
+            resp
+        }
+        Some(Err(e)) => {
+            tracing::error!(error = %e, "outbox unreadable");
+            json_status(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "outbox_unreadable",
+                "the outbox could not be read",
+            )
+        }
+        None => json_status(
+            StatusCode::NOT_FOUND,
+            "no_outbox",
+            "mail goes to SES_ENDPOINT; there is no local outbox",
+        ),
+    }
+}
+
+fn json_status(status: StatusCode, code: &str, message: &str) -> Response<Body> {
+    let mut resp = Response::new(Body::from(
+        serde_json::json!({"error": {"code": code, "message": message}}).to_string(),
+    ));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    resp
+}
+
+/// `GET /outbox`: the local mailbox, newest first, with clickable links.
+pub async fn outbox_page(State(state): State<AppState>) -> Response<Body> {
+    let mails = match state.outbox.as_ref().map(|o| o.list()) {
+        Some(Ok(m)) => m,
+        _ => Vec::new(),
+    };
+    let mut items = String::new();
+    for m in mails.iter().rev() {
+        let links: String = m
+            .links
+            .iter()
+            .map(|l| {
+                format!(
+                    r#"<li><a href="{}">{}</a></li>"#,
+                    escape_html(&l.url),
+                    escape_html(&l.purpose)
+                )
+            })
+            .collect();
+        items.push_str(&format!(
+            r#"<article class="mail"><h2>{subject}</h2><p class="meta">À / To: {to} · n° {id}</p><pre>{text}</pre><h3>Liens / Links</h3><ul>{links}</ul></article>"#,
+            subject = escape_html(&m.subject),
+            to = escape_html(&m.to),
+            id = m.id,
+            text = escape_html(&m.text),
+        ));
+    }
+    if items.is_empty() {
+        items = "<p>Aucun message pour l'instant. / No message yet.</p>".into();
+    }
+    let body = format!(
+        r#"<!doctype html><html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Boîte d'envoi locale – Entraide</title><link rel="stylesheet" href="/assets/style.css"></head>
+<body><header><p class="brand"><a href="/">Entraide</a></p></header><main id="main"><h1>Boîte d'envoi locale <span lang="en">(local outbox)</span></h1>
+<p>En mode local, les e-mails ne partent pas : ils arrivent ici. <span lang="en">In local mode, e-mails are not sent: they land here.</span></p>{items}</main></body></html>"#
+    );
+    page(StatusCode::OK, "text/html; charset=utf-8", body)
+}
