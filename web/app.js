@@ -200,16 +200,25 @@ function purposeOf(token) {
   } catch { return null; }
 }
 
+let linkText = null; // re-applied when the language changes
+
+function renderLinkText() {
+  if (!linkText) return;
+  $("link-what").textContent = t(linkText.what);
+  if (linkText.go) $("link-go").textContent = t(linkText.go);
+}
+
 function linkPage() {
   // Read the token from the fragment, then drop it from the address bar and the history.
   const token = location.hash.slice(1);
   if (token) history.replaceState(null, "", location.pathname);
-  const what = $("link-what"), go = $("link-go"), status = $("link-status");
-  if (!token) { what.textContent = t("link_missing"); return; }
-  const purpose = purposeOf(token);
-  if (!["verify", "erase"].includes(purpose)) { what.textContent = t("link_unknown"); return; }
-  what.textContent = t(`link_${purpose}`);
-  go.textContent = t(`go_${purpose}`);
+  const go = $("link-go"), status = $("link-status");
+  const purpose = token ? purposeOf(token) : null;
+  if (!token) linkText = { what: "link_missing" };
+  else if (!["verify", "erase"].includes(purpose)) linkText = { what: "link_unknown" };
+  else linkText = { what: `link_${purpose}`, go: `go_${purpose}` };
+  renderLinkText();
+  if (!linkText.go) return;
   if (purpose === "erase") go.className = "danger";
   go.hidden = false;
   // Mail scanners open links but do not click: nothing happens before this click.
@@ -230,13 +239,14 @@ function linkPage() {
       status.textContent = t(`err_${code}`) !== `err_${code}` ? t(`err_${code}`) : (r.body?.error?.message ?? t("err_invalid_token"));
       go.hidden = true;
     }
-  }, { once: false });
+  });
 }
 
 $("lang").addEventListener("click", () => {
   lang = lang === "fr" ? "en" : "fr";
   localStorage.setItem("lang", lang);
   applyLanguage();
+  renderLinkText();
   if (document.body.dataset.page === "home" && sessionStorage.getItem("session")) showMe();
 });
 applyLanguage();
