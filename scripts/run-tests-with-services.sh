@@ -35,4 +35,17 @@ wait_for ses-local "$ses_port"
 
 export ENTRAIDE_TEST_DYNAMODB="http://127.0.0.1:$ddb_port"
 export ENTRAIDE_TEST_SES="http://127.0.0.1:$ses_port"
-cargo test --workspace --locked --offline "$@"
+cargo test --workspace --locked --offline "$@" 2>&1 | tee "$art/cargo-test.log"
+passed=$(grep -Eo '^test result: .* ([0-9]+) passed; ([0-9]+) failed' "$art/cargo-test.log" | awk '{p+=$4; f+=$6} END {print p+0}')
+failed=$(grep -Eo '^test result: .* ([0-9]+) passed; ([0-9]+) failed' "$art/cargo-test.log" | awk '{p+=$4; f+=$6} END {print f+0}')
+
+# The browser tests drive the pages of the real binary; with a cargo test filter, only the filter runs.
+if [ $# -eq 0 ]; then
+  echo
+  echo "==> browser tests (headless Chromium)"
+  (cd tests/browser && node --test --test-concurrency=1 --test-reporter=spec .) 2>&1 | tee "$art/browser-test.log"
+  passed=$((passed + $(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$art/browser-test.log")))
+  failed=$((failed + $(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$art/browser-test.log")))
+fi
+echo
+echo "$passed passed, $failed failed"

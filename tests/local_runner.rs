@@ -172,10 +172,12 @@ async fn links(
             .unwrap()
             .iter()
             .map(|l| {
-                (
-                    l["purpose"].as_str().unwrap().to_owned(),
-                    fragment(l["url"].as_str().unwrap()),
-                )
+                let url = l["url"].as_str().unwrap();
+                assert!(
+                    url.starts_with(&format!("{}/link#", s.base)),
+                    "links point to this server: {url}"
+                );
+                (l["purpose"].as_str().unwrap().to_owned(), fragment(url))
             })
             .collect(),
         Some(_) => {

@@ -163,6 +163,15 @@ async function home() {
   await showMe();
 }
 
+// Taxonomy codes are shown with their label in the page's language.
+function display(key, profile) {
+  const community = taxonomy?.communities.find((c) => c.code === profile.community);
+  if (key === "expires_at") return new Date(profile[key]).toLocaleString(lang);
+  if (key === "community" && community) return community.label[lang];
+  if (key === "role" && community) return community.roles.find((r) => r.code === profile.role)?.label[lang] ?? profile.role;
+  return profile[key];
+}
+
 async function showMe() {
   const session = sessionStorage.getItem("session");
   if (!session) return;
@@ -170,12 +179,13 @@ async function showMe() {
   if (r.status !== 200) { sessionStorage.removeItem("session"); return; }
   const p = r.body.profile;
   $("me").hidden = false;
+  $("join").hidden = true;
   $("me-hello").textContent = T[lang].hello(p.first_name);
   const dl = $("me-profile"); dl.replaceChildren();
   for (const k of ["email", "first_name", "postal_code", "community", "role", "phone", "expires_at"]) {
     if (p[k] == null) continue;
     const dt = document.createElement("dt"); dt.textContent = T[lang].labels[k];
-    const dd = document.createElement("dd"); dd.textContent = k === "expires_at" ? new Date(p[k]).toLocaleString(lang) : p[k];
+    const dd = document.createElement("dd"); dd.textContent = display(k, p);
     dl.append(dt, dd);
   }
   $("export").onclick = () => {
@@ -187,6 +197,7 @@ async function showMe() {
     const d = await api("DELETE", "/api/me", undefined, session);
     if (d.status === 200) {
       sessionStorage.removeItem("session"); dl.replaceChildren(); $("me-hello").textContent = "";
+      $("join").hidden = false;
       $("me-status").textContent = t("erased");
     } else $("me-status").textContent = d.status === 0 ? t("unreachable") : (d.body?.error?.message ?? t("unreachable"));
   };
