@@ -189,12 +189,7 @@ impl DynamoStore {
 
     fn write_item(&self, op: &WriteOp, now: UnixTime) -> Result<TransactWriteItem, StoreError> {
         let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Other(e.to_string());
-        let cond = match op {
-            WriteOp::Put { cond, .. }
-            | WriteOp::Update { cond, .. }
-            | WriteOp::Delete { cond, .. }
-            | WriteOp::Check { cond, .. } => cond,
-        };
+        let cond = op.cond();
         let expr = condition(cond, now)?;
         let item = match op {
             WriteOp::Put { item, .. } => {

@@ -102,6 +102,15 @@ pub enum WriteOp {
 }
 
 impl WriteOp {
+    pub fn cond(&self) -> &Cond {
+        match self {
+            WriteOp::Put { cond, .. }
+            | WriteOp::Update { cond, .. }
+            | WriteOp::Delete { cond, .. }
+            | WriteOp::Check { cond, .. } => cond,
+        }
+    }
+
     pub fn key(&self) -> &Key {
         match self {
             WriteOp::Put { item, .. } => &item.key,

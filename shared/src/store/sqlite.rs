@@ -171,12 +171,7 @@ impl ItemStore for SqliteStore {
             // (keys are distinct, so checking as we go is equivalent).
             for op in &ops {
                 let current = load(&tx, op.key())?;
-                let cond = match op {
-                    WriteOp::Put { cond, .. }
-                    | WriteOp::Update { cond, .. }
-                    | WriteOp::Delete { cond, .. }
-                    | WriteOp::Check { cond, .. } => cond,
-                };
+                let cond = op.cond();
                 if !cond_holds(cond, current.as_ref(), now) {
                     // Dropping `tx` rolls back.
                     return Err(StoreError::Conflict);
