@@ -10,11 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(
-    name = "entraide",
-    version,
-    about = "Entraide, locally: every function behind one router, on an embedded store"
-)]
+#[command(name = "entraide", version, about = "Entraide, locally: every function behind one router, on an embedded store")]
 struct Cli {
     /// Port to listen on (127.0.0.1 only).
     #[arg(long, env = "PORT", default_value_t = 3000, global = true)]
@@ -71,11 +67,7 @@ async fn serve(port: u16, data_dir: PathBuf) -> Result<(), Box<dyn std::error::E
             }
         }
     });
-    let store_kind = if std::env::var("DYNAMODB_ENDPOINT").is_ok() {
-        "dynamodb"
-    } else {
-        "embedded"
-    };
+    let store_kind = if std::env::var("DYNAMODB_ENDPOINT").is_ok() { "dynamodb" } else { "embedded" };
     let mail_kind = if outbox.is_some() { "outbox" } else { "ses" };
     tracing::info!(store = store_kind, mail = mail_kind, "ready");
     // Tests read this line to learn the port when started with --port 0.
@@ -97,10 +89,7 @@ async fn dump(port: u16, data_dir: PathBuf) -> Result<(), Box<dyn std::error::Er
         line.insert("pk".into(), item.key.pk.into());
         line.insert("sk".into(), item.key.sk.into());
         line.extend(item.attrs);
-        std::io::Write::write_all(
-            &mut out,
-            format!("{}\n", serde_json::Value::Object(line)).as_bytes(),
-        )?;
+        std::io::Write::write_all(&mut out, format!("{}\n", serde_json::Value::Object(line)).as_bytes())?;
     }
     Ok(())
 }

@@ -26,10 +26,7 @@ fn page(status: StatusCode, content_type: &'static str, body: String) -> Respons
         ),
     );
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     resp
 }
@@ -44,16 +41,8 @@ pub async fn link() -> Response<Body> {
 
 pub async fn asset(Path(file): Path<String>) -> Response<Body> {
     match file.as_str() {
-        "app.js" => page(
-            StatusCode::OK,
-            "text/javascript; charset=utf-8",
-            APP_JS.to_owned(),
-        ),
-        "style.css" => page(
-            StatusCode::OK,
-            "text/css; charset=utf-8",
-            STYLE_CSS.to_owned(),
-        ),
+        "app.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", APP_JS.to_owned()),
+        "style.css" => page(StatusCode::OK, "text/css; charset=utf-8", STYLE_CSS.to_owned()),
         _ => not_found(),
     }
 }
@@ -71,33 +60,21 @@ pub async fn outbox_json(State(state): State<AppState>) -> Response<Body> {
     match state.outbox.as_ref().map(|o| o.list()) {
         Some(Ok(mails)) => {
             let mut resp = axum::response::IntoResponse::into_response(Json(mails));
-            resp.headers_mut()
-                .insert("cache-control", HeaderValue::from_static("no-store"));
+            resp.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
             resp
         }
         Some(Err(e)) => {
             tracing::error!(error = %e, "outbox unreadable");
-            json_status(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "outbox_unreadable",
-                "the outbox could not be read",
-            )
+            json_status(StatusCode::INTERNAL_SERVER_ERROR, "outbox_unreadable", "the outbox could not be read")
         }
-        None => json_status(
-            StatusCode::NOT_FOUND,
-            "no_outbox",
-            "mail goes to SES_ENDPOINT; there is no local outbox",
-        ),
+        None => json_status(StatusCode::NOT_FOUND, "no_outbox", "mail goes to SES_ENDPOINT; there is no local outbox"),
     }
 }
 
 fn json_status(status: StatusCode, code: &str, message: &str) -> Response<Body> {
-    let mut resp = Response::new(Body::from(
-        serde_json::json!({"error": {"code": code, "message": message}}).to_string(),
-    ));
+    let mut resp = Response::new(Body::from(serde_json::json!({"error": {"code": code, "message": message}}).to_string()));
     *resp.status_mut() = status;
-    resp.headers_mut()
-        .insert("content-type", HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
     resp
 }
 
@@ -109,17 +86,8 @@ pub async fn outbox_page(State(state): State<AppState>) -> Response<Body> {
     };
     let mut items = String::new();
     for m in mails.iter().rev() {
-        let links: String = m
-            .links
-            .iter()
-            .map(|l| {
-                format!(
-                    r#"<li><a href="{}">{}</a></li>"#,
-                    escape_html(&l.url),
-                    escape_html(&l.purpose)
-                )
-            })
-            .collect();
+        let links: String =
+            m.links.iter().map(|l| format!(r#"<li><a href="{}">{}</a></li>"#, escape_html(&l.url), escape_html(&l.purpose))).collect();
         items.push_str(&format!(
             r#"<article class="mail"><h2>{subject}</h2><p class="meta">À / To: {to} · n° {id}</p><pre>{text}</pre><h3>Liens / Links</h3><ul>{links}</ul></article>"#,
             subject = escape_html(&m.subject),

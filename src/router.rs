@@ -45,31 +45,11 @@ pub struct Route {
 
 /// Every public API route, as the HTTP API in AWS has them.
 pub const ROUTES: &[Route] = &[
-    Route {
-        method: "POST",
-        path: "/api/register",
-        function: Function::Register,
-    },
-    Route {
-        method: "POST",
-        path: "/api/confirm",
-        function: Function::ConfirmAndPurge,
-    },
-    Route {
-        method: "GET",
-        path: "/api/me",
-        function: Function::Me,
-    },
-    Route {
-        method: "DELETE",
-        path: "/api/me",
-        function: Function::Me,
-    },
-    Route {
-        method: "GET",
-        path: "/api/taxonomy",
-        function: Function::Taxonomy,
-    },
+    Route { method: "POST", path: "/api/register", function: Function::Register },
+    Route { method: "POST", path: "/api/confirm", function: Function::ConfirmAndPurge },
+    Route { method: "GET", path: "/api/me", function: Function::Me },
+    Route { method: "DELETE", path: "/api/me", function: Function::Me },
+    Route { method: "GET", path: "/api/taxonomy", function: Function::Taxonomy },
 ];
 
 /// Matches `path` against a pattern where `{name}` stands for one segment; returns the parameters.
@@ -114,12 +94,9 @@ pub fn app(state: AppState) -> Router {
 
 fn json_error(err: &AppError) -> Response<AxumBody> {
     let mut resp = Response::new(AxumBody::from(err.body().to_string()));
-    *resp.status_mut() =
-        StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    resp.headers_mut()
-        .insert("content-type", HeaderValue::from_static("application/json"));
-    resp.headers_mut()
-        .insert("cache-control", HeaderValue::from_static("no-store"));
+    *resp.status_mut() = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
     resp
 }
 
@@ -130,20 +107,11 @@ async fn dispatch(State(state): State<AppState>, req: Request<AxumBody>) -> Resp
     if !path.starts_with("/api/") {
         return crate::pages::not_found();
     }
-    let matching: Vec<(&Route, HashMap<String, String>)> = ROUTES
-        .iter()
-        .filter_map(|r| match_path(r.path, &path).map(|p| (r, p)))
-        .collect();
-    let Some((route, params)) = matching
-        .iter()
-        .find(|(r, _)| r.method == req.method().as_str())
-        .cloned()
-    else {
+    let matching: Vec<(&Route, HashMap<String, String>)> =
+        ROUTES.iter().filter_map(|r| match_path(r.path, &path).map(|p| (r, p))).collect();
+    let Some((route, params)) = matching.iter().find(|(r, _)| r.method == req.method().as_str()).cloned() else {
         let err = if matching.is_empty() {
-            AppError::NotFound {
-                code: "not_found",
-                message: "no such API route".into(),
-            }
+            AppError::NotFound { code: "not_found", message: "no such API route".into() }
         } else {
             AppError::MethodNotAllowed
         };
@@ -163,21 +131,16 @@ async fn dispatch(State(state): State<AppState>, req: Request<AxumBody>) -> Resp
     let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES + 1).await {
         Ok(b) if b.len() <= MAX_BODY_BYTES => b,
         _ => {
-            return json_error(&AppError::PayloadTooLarge {
-                limit: MAX_BODY_BYTES,
-            });
+            return json_error(&AppError::PayloadTooLarge { limit: MAX_BODY_BYTES });
         }
     };
-    let query: HashMap<String, Vec<String>> =
-        parts.uri.query().map(parse_query).unwrap_or_default();
+    let query: HashMap<String, Vec<String>> = parts.uri.query().map(parse_query).unwrap_or_default();
     let body = match String::from_utf8(bytes.to_vec()) {
         Ok(s) if s.is_empty() => lambda_http::Body::Empty,
         Ok(s) => lambda_http::Body::Text(s),
         Err(e) => lambda_http::Body::Binary(e.into_bytes()),
     };
-    let lambda_req = lambda_http::Request::from_parts(parts, body)
-        .with_query_string_parameters(query)
-        .with_path_parameters(params);
+    let lambda_req = lambda_http::Request::from_parts(parts, body).with_query_string_parameters(query).with_path_parameters(params);
     let deps = &state.deps;
     let resp = match route.function {
         Function::Register => register::handler::handle(deps, lambda_req).await,
@@ -221,12 +184,7 @@ mod tests {
 
     #[test]
     fn every_function_has_a_route() {
-        for f in [
-            Function::Register,
-            Function::ConfirmAndPurge,
-            Function::Me,
-            Function::Taxonomy,
-        ] {
+        for f in [Function::Register, Function::ConfirmAndPurge, Function::Me, Function::Taxonomy] {
             assert!(ROUTES.iter().any(|r| r.function == f), "{f:?}");
         }
     }

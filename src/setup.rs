@@ -16,11 +16,7 @@ use std::sync::Arc;
 /// The local configuration: links point to this server, matches are reviewed automatically, and the
 /// environment can override any of it (see `shared::config`).
 pub fn local_config(port: u16) -> Result<Config, StartupError> {
-    let defaults = Config {
-        public_base_url: format!("http://127.0.0.1:{port}"),
-        review: ReviewMode::Auto,
-        ..Config::default()
-    };
+    let defaults = Config { public_base_url: format!("http://127.0.0.1:{port}"), review: ReviewMode::Auto, ..Config::default() };
     Ok(Config::from_env(defaults)?)
 }
 
@@ -28,24 +24,19 @@ pub fn local_config(port: u16) -> Result<Config, StartupError> {
 /// (readable by its owner only).
 pub fn local_secret(data_dir: &Path) -> Result<Secret, StartupError> {
     if let Ok(hex) = std::env::var("ENTRAIDE_SECRET") {
-        return Secret::from_hex(&hex)
-            .map_err(|e| StartupError::Secret(format!("ENTRAIDE_SECRET: {e}")));
+        return Secret::from_hex(&hex).map_err(|e| StartupError::Secret(format!("ENTRAIDE_SECRET: {e}")));
     }
     let path = data_dir.join("secret.key");
     match std::fs::read_to_string(&path) {
-        Ok(hex) => Secret::from_hex(&hex)
-            .map_err(|e| StartupError::Secret(format!("{}: {e}", path.display()))),
+        Ok(hex) => Secret::from_hex(&hex).map_err(|e| StartupError::Secret(format!("{}: {e}", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(data_dir)
-                .map_err(|e| StartupError::Secret(format!("{}: {e}", data_dir.display())))?;
+            std::fs::create_dir_all(data_dir).map_err(|e| StartupError::Secret(format!("{}: {e}", data_dir.display())))?;
             let secret = Secret::generate();
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create_new(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options
-                .open(&path)
-                .map_err(|e| StartupError::Secret(format!("{}: {e}", path.display())))?;
+            let mut file = options.open(&path).map_err(|e| StartupError::Secret(format!("{}: {e}", path.display())))?;
             file.write_all(secret.to_hex().as_bytes())
                 .and_then(|_| file.sync_all())
                 .map_err(|e| StartupError::Secret(format!("{}: {e}", path.display())))?;
@@ -56,10 +47,7 @@ pub fn local_secret(data_dir: &Path) -> Result<Secret, StartupError> {
 }
 
 /// The store: DynamoDB (table created if missing) when `DYNAMODB_ENDPOINT` is set, else SQLite.
-pub async fn local_store(
-    data_dir: &Path,
-    config: &Config,
-) -> Result<Arc<dyn ItemStore>, StartupError> {
+pub async fn local_store(data_dir: &Path, config: &Config) -> Result<Arc<dyn ItemStore>, StartupError> {
     if std::env::var("DYNAMODB_ENDPOINT").is_ok() {
         let store = dynamo_store(&aws_sdk_config().await, &config.table_name);
         store.ensure_table().await?;
@@ -70,22 +58,15 @@ pub async fn local_store(
 }
 
 /// Everything the local runner serves with; the outbox is `None` when mail goes to an SES endpoint.
-pub async fn local_deps(
-    data_dir: &Path,
-    port: u16,
-) -> Result<(Deps, Option<Outbox>), StartupError> {
+pub async fn local_deps(data_dir: &Path, port: u16) -> Result<(Deps, Option<Outbox>), StartupError> {
     let config = local_config(port)?;
     let secret = local_secret(data_dir)?;
     let store = local_store(data_dir, &config).await?;
-    let (mailer, outbox): (Arc<dyn Mailer>, Option<Outbox>) =
-        if std::env::var("SES_ENDPOINT").is_ok() {
-            (Arc::new(ses_mailer(&aws_sdk_config().await, &config)), None)
-        } else {
-            let outbox = Outbox::open(data_dir)?;
-            (Arc::new(outbox.clone()), Some(outbox))
-        };
-    Ok((
-        Deps::new(config, store, mailer, &secret, Arc::new(SystemClock)),
-        outbox,
-    ))
+    let (mailer, outbox): (Arc<dyn Mailer>, Option<Outbox>) = if std::env::var("SES_ENDPOINT").is_ok() {
+        (Arc::new(ses_mailer(&aws_sdk_config().await, &config)), None)
+    } else {
+        let outbox = Outbox::open(data_dir)?;
+        (Arc::new(outbox.clone()), Some(outbox))
+    };
+    Ok((Deps::new(config, store, mailer, &secret, Arc::new(SystemClock)), outbox))
 }

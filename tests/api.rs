@@ -23,49 +23,23 @@ impl TestApp {
 
     fn with_config(config: Config) -> Self {
         let t = TestDeps::with_config(config);
-        let router = app(AppState {
-            deps: Arc::new(t.deps.clone()),
-            outbox: Some(t.outbox.clone()),
-        });
+        let router = app(AppState { deps: Arc::new(t.deps.clone()), outbox: Some(t.outbox.clone()) });
         TestApp { t, router }
     }
 
-    async fn raw(
-        &self,
-        method: &str,
-        path: &str,
-        body: Vec<u8>,
-        session: Option<&str>,
-    ) -> (u16, Vec<u8>, axum::http::HeaderMap) {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("content-type", "application/json");
+    async fn raw(&self, method: &str, path: &str, body: Vec<u8>, session: Option<&str>) -> (u16, Vec<u8>, axum::http::HeaderMap) {
+        let mut req = Request::builder().method(method).uri(path).header("content-type", "application/json");
         if let Some(s) = session {
             req = req.header("authorization", format!("Bearer {s}"));
         }
-        let resp = self
-            .router
-            .clone()
-            .oneshot(req.body(Body::from(body)).unwrap())
-            .await
-            .unwrap();
+        let resp = self.router.clone().oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec();
         (status, bytes, headers)
     }
 
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-        session: Option<&str>,
-    ) -> (u16, Value) {
+    async fn call(&self, method: &str, path: &str, body: Option<Value>, session: Option<&str>) -> (u16, Value) {
         let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
         let (status, body, _) = self.raw(method, path, bytes, session).await;
         (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
@@ -80,14 +54,7 @@ impl TestApp {
     async fn sign_in(&self, email: &str) -> String {
         assert_eq!(self.register(email).await, 202);
         let token = self.t.latest_link(email, "verify");
-        let (status, body) = self
-            .call(
-                "POST",
-                "/api/confirm",
-                Some(json!({ "token": token })),
-                None,
-            )
-            .await;
+        let (status, body) = self.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await;
         assert_eq!(status, 200, "{body}");
         body["session"].as_str().unwrap().to_owned()
     }
@@ -100,14 +67,7 @@ impl TestApp {
             .await
             .unwrap()
             .iter()
-            .map(|i| {
-                format!(
-                    "{} {} {}\n",
-                    i.key.pk,
-                    i.key.sk,
-                    Value::Object(i.attrs.clone())
-                )
-            })
+            .map(|i| format!("{} {} {}\n", i.key.pk, i.key.sk, Value::Object(i.attrs.clone())))
             .collect()
     }
 }
@@ -119,26 +79,11 @@ async fn a_member_registers_clicks_the_link_sees_their_data_and_erases_it() {
     let mails = a.t.mails();
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].to, "theo@example.org");
-    assert!(
-        mails[0].subject.starts_with("Confirm your e-mail address"),
-        "English by the member's locale"
-    );
-    assert!(
-        mails[0]
-            .links
-            .iter()
-            .all(|l| l.url.starts_with("http://127.0.0.1:3000/link#"))
-    );
+    assert!(mails[0].subject.starts_with("Confirm your e-mail address"), "English by the member's locale");
+    assert!(mails[0].links.iter().all(|l| l.url.starts_with("http://127.0.0.1:3000/link#")));
 
     let token = a.t.latest_link("theo@example.org", "verify");
-    let (status, body) = a
-        .call(
-            "POST",
-            "/api/confirm",
-            Some(json!({ "token": token })),
-            None,
-        )
-        .await;
+    let (status, body) = a.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await;
     assert_eq!((status, body["action"].as_str()), (200, Some("verified")));
     let session = body["session"].as_str().unwrap().to_owned();
 
@@ -147,79 +92,35 @@ async fn a_member_registers_clicks_the_link_sees_their_data_and_erases_it() {
     assert_eq!(me["profile"]["first_name"], "Théodorine");
     assert_eq!(me["profile"]["role"], "nurse");
 
-    let (status, body) = a
-        .call(
-            "POST",
-            "/api/confirm",
-            Some(json!({ "token": token })),
-            None,
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (410, Some("link_used"))
-    );
+    let (status, body) = a.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (410, Some("link_used")));
 
-    assert!(
-        a.dump_text().await.contains("theo@example.org"),
-        "the audit sees the member before erasure"
-    );
+    assert!(a.dump_text().await.contains("theo@example.org"), "the audit sees the member before erasure");
     let erase = a.t.latest_link("theo@example.org", "erase");
-    let (status, body) = a
-        .call(
-            "POST",
-            "/api/confirm",
-            Some(json!({ "token": erase })),
-            None,
-        )
-        .await;
+    let (status, body) = a.call("POST", "/api/confirm", Some(json!({ "token": erase })), None).await;
     assert_eq!((status, body["action"].as_str()), (200, Some("erased")));
     let dump = a.dump_text().await;
-    for trace in [
-        "theo@example.org",
-        "Théodorine",
-        "\"75011\"",
-        "nurse",
-        "MEMBER#",
-        "EMAIL#",
-    ] {
+    for trace in ["theo@example.org", "Théodorine", "\"75011\"", "nurse", "MEMBER#", "EMAIL#"] {
         assert!(!dump.contains(trace), "{trace} left in the store:\n{dump}");
     }
     let (status, body) = a.call("GET", "/api/me", None, Some(&session)).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (401, Some("session_revoked"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("session_revoked")));
 }
 
 #[tokio::test]
 async fn registering_again_answers_the_same_and_signs_in_the_existing_member() {
     let a = TestApp::new();
     let first = a.sign_in("same@example.org").await;
-    assert_eq!(
-        a.register("SAME@example.org").await,
-        202,
-        "same answer, case-insensitive address"
-    );
+    assert_eq!(a.register("SAME@example.org").await, 202, "same answer, case-insensitive address");
     let mails = a.t.mails();
     assert_eq!(mails.len(), 2);
     assert!(mails[1].subject.contains("sign-in link"));
     let token = a.t.latest_link("same@example.org", "verify");
-    let (_, body) = a
-        .call(
-            "POST",
-            "/api/confirm",
-            Some(json!({ "token": token })),
-            None,
-        )
-        .await;
+    let (_, body) = a.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await;
     let second = body["session"].as_str().unwrap();
     let (_, me1) = a.call("GET", "/api/me", None, Some(&first)).await;
     let (_, me2) = a.call("GET", "/api/me", None, Some(second)).await;
-    assert_eq!(
-        me1["profile"]["id"], me2["profile"]["id"],
-        "one member per address"
-    );
+    assert_eq!(me1["profile"]["id"], me2["profile"]["id"], "one member per address");
 }
 
 #[tokio::test]
@@ -228,47 +129,21 @@ async fn an_unconfirmed_registration_disappears_after_a_day() {
     assert_eq!(a.register("late@example.org").await, 202);
     let token = a.t.latest_link("late@example.org", "verify");
     a.t.clock.advance(24 * 3600);
-    let (status, body) = a
-        .call(
-            "POST",
-            "/api/confirm",
-            Some(json!({ "token": token })),
-            None,
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (410, Some("link_expired"))
-    );
+    let (status, body) = a.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (410, Some("link_expired")));
     // The address is free again: a new registration creates a new pending member and sends a new link.
     assert_eq!(a.register("late@example.org").await, 202);
     assert_eq!(a.t.mails().len(), 2);
     let token = a.t.latest_link("late@example.org", "verify");
-    assert_eq!(
-        a.call(
-            "POST",
-            "/api/confirm",
-            Some(json!({ "token": token })),
-            None
-        )
-        .await
-        .0,
-        200
-    );
+    assert_eq!(a.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await.0, 200);
 }
 
 #[tokio::test]
 async fn after_the_sunset_nothing_is_collected() {
-    let a = TestApp::with_config(Config {
-        sunset_at: Some(1_000),
-        ..Config::default()
-    });
+    let a = TestApp::with_config(Config { sunset_at: Some(1_000), ..Config::default() });
     let body = json!({"email": "x@example.org", "first_name": "X", "postal_code": "75011", "community": "health", "consent": true});
     let (status, body) = a.call("POST", "/api/register", Some(body), None).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (410, Some("platform_closed"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (410, Some("platform_closed")));
     assert!(a.dump_text().await.is_empty());
 }
 
@@ -290,300 +165,54 @@ async fn bad_requests_get_a_json_error_never_a_5xx_and_write_nothing() {
     // (method, path, body, expected status, expected code, expected field)
     type Case<'a> = (&'a str, &'a str, Vec<u8>, u16, &'a str, Option<&'a str>);
     let cases: Vec<Case> = vec![
-        (
-            "POST",
-            "/api/register",
-            b"{not json".to_vec(),
-            400,
-            "invalid_json",
-            None,
-        ),
-        (
-            "POST",
-            "/api/register",
-            b"".to_vec(),
-            400,
-            "invalid_json",
-            None,
-        ),
-        (
-            "POST",
-            "/api/register",
-            b"[]".to_vec(),
-            400,
-            "invalid_json",
-            None,
-        ),
-        (
-            "POST",
-            "/api/register",
-            b"\"text\"".to_vec(),
-            400,
-            "invalid_json",
-            None,
-        ),
-        (
-            "POST",
-            "/api/register",
-            vec![0xff, 0xfe, 0x00],
-            400,
-            "invalid_json",
-            None,
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("email", json!(42)),
-            400,
-            "invalid_type",
-            Some("email"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("consent", json!("yes")),
-            400,
-            "invalid_type",
-            Some("consent"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("role", json!(["nurse"])),
-            400,
-            "invalid_type",
-            Some("role"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("is_admin", json!(true)),
-            400,
-            "unknown_field",
-            Some("is_admin"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("last_name", json!("Martin")),
-            400,
-            "unknown_field",
-            Some("last_name"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            without("email"),
-            400,
-            "missing_field",
-            Some("email"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            without("consent"),
-            400,
-            "missing_field",
-            Some("consent"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("consent", json!(false)),
-            422,
-            "consent_required",
-            Some("consent"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("email", json!("not-an-address")),
-            422,
-            "invalid_email",
-            Some("email"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("email", json!("")),
-            422,
-            "invalid_email",
-            Some("email"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("first_name", json!("a".repeat(500))),
-            422,
-            "invalid_first_name",
-            Some("first_name"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("first_name", json!("Léa\u{0007}")),
-            422,
-            "invalid_first_name",
-            Some("first_name"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("first_name", json!("Léa\u{202E}")),
-            422,
-            "invalid_first_name",
-            Some("first_name"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("first_name", json!("  ")),
-            422,
-            "invalid_first_name",
-            Some("first_name"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("postal_code", json!("99999")),
-            422,
-            "invalid_postal_code",
-            Some("postal_code"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("postal_code", json!("7501")),
-            422,
-            "invalid_postal_code",
-            Some("postal_code"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("postal_code", json!("75O11")),
-            422,
-            "invalid_postal_code",
-            Some("postal_code"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("community", json!("navy-seals")),
-            422,
-            "invalid_community",
-            Some("community"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("role", json!("colonel")),
-            422,
-            "invalid_role",
-            Some("role"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("phone", json!("call me maybe")),
-            422,
-            "invalid_phone",
-            Some("phone"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            with("locale", json!("de")),
-            422,
-            "invalid_locale",
-            Some("locale"),
-        ),
-        (
-            "POST",
-            "/api/register",
-            format!(r#"{{"email":"{long}"}}"#).into_bytes(),
-            413,
-            "payload_too_large",
-            None,
-        ),
-        (
-            "POST",
-            "/api/confirm",
-            b"{}".to_vec(),
-            400,
-            "missing_field",
-            Some("token"),
-        ),
-        (
-            "POST",
-            "/api/confirm",
-            br#"{"token": 1}"#.to_vec(),
-            400,
-            "invalid_type",
-            Some("token"),
-        ),
-        (
-            "POST",
-            "/api/confirm",
-            br#"{"token": "abc"}"#.to_vec(),
-            401,
-            "invalid_token",
-            None,
-        ),
-        (
-            "POST",
-            "/api/confirm",
-            br#"{"token": "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."}"#.to_vec(),
-            401,
-            "invalid_token",
-            None,
-        ),
-        (
-            "POST",
-            "/api/confirm",
-            br#"{"token": "", "extra": 1}"#.to_vec(),
-            400,
-            "unknown_field",
-            Some("extra"),
-        ),
+        ("POST", "/api/register", b"{not json".to_vec(), 400, "invalid_json", None),
+        ("POST", "/api/register", b"".to_vec(), 400, "invalid_json", None),
+        ("POST", "/api/register", b"[]".to_vec(), 400, "invalid_json", None),
+        ("POST", "/api/register", b"\"text\"".to_vec(), 400, "invalid_json", None),
+        ("POST", "/api/register", vec![0xff, 0xfe, 0x00], 400, "invalid_json", None),
+        ("POST", "/api/register", with("email", json!(42)), 400, "invalid_type", Some("email")),
+        ("POST", "/api/register", with("consent", json!("yes")), 400, "invalid_type", Some("consent")),
+        ("POST", "/api/register", with("role", json!(["nurse"])), 400, "invalid_type", Some("role")),
+        ("POST", "/api/register", with("is_admin", json!(true)), 400, "unknown_field", Some("is_admin")),
+        ("POST", "/api/register", with("last_name", json!("Martin")), 400, "unknown_field", Some("last_name")),
+        ("POST", "/api/register", without("email"), 400, "missing_field", Some("email")),
+        ("POST", "/api/register", without("consent"), 400, "missing_field", Some("consent")),
+        ("POST", "/api/register", with("consent", json!(false)), 422, "consent_required", Some("consent")),
+        ("POST", "/api/register", with("email", json!("not-an-address")), 422, "invalid_email", Some("email")),
+        ("POST", "/api/register", with("email", json!("")), 422, "invalid_email", Some("email")),
+        ("POST", "/api/register", with("first_name", json!("a".repeat(500))), 422, "invalid_first_name", Some("first_name")),
+        ("POST", "/api/register", with("first_name", json!("Léa\u{0007}")), 422, "invalid_first_name", Some("first_name")),
+        ("POST", "/api/register", with("first_name", json!("Léa\u{202E}")), 422, "invalid_first_name", Some("first_name")),
+        ("POST", "/api/register", with("first_name", json!("  ")), 422, "invalid_first_name", Some("first_name")),
+        ("POST", "/api/register", with("postal_code", json!("99999")), 422, "invalid_postal_code", Some("postal_code")),
+        ("POST", "/api/register", with("postal_code", json!("7501")), 422, "invalid_postal_code", Some("postal_code")),
+        ("POST", "/api/register", with("postal_code", json!("75O11")), 422, "invalid_postal_code", Some("postal_code")),
+        ("POST", "/api/register", with("community", json!("navy-seals")), 422, "invalid_community", Some("community")),
+        ("POST", "/api/register", with("role", json!("colonel")), 422, "invalid_role", Some("role")),
+        ("POST", "/api/register", with("phone", json!("call me maybe")), 422, "invalid_phone", Some("phone")),
+        ("POST", "/api/register", with("locale", json!("de")), 422, "invalid_locale", Some("locale")),
+        ("POST", "/api/register", format!(r#"{{"email":"{long}"}}"#).into_bytes(), 413, "payload_too_large", None),
+        ("POST", "/api/confirm", b"{}".to_vec(), 400, "missing_field", Some("token")),
+        ("POST", "/api/confirm", br#"{"token": 1}"#.to_vec(), 400, "invalid_type", Some("token")),
+        ("POST", "/api/confirm", br#"{"token": "abc"}"#.to_vec(), 401, "invalid_token", None),
+        ("POST", "/api/confirm", br#"{"token": "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."}"#.to_vec(), 401, "invalid_token", None),
+        ("POST", "/api/confirm", br#"{"token": "", "extra": 1}"#.to_vec(), 400, "unknown_field", Some("extra")),
         ("GET", "/api/me", vec![], 401, "missing_session", None),
         ("DELETE", "/api/me", vec![], 401, "missing_session", None),
         ("PUT", "/api/me", vec![], 405, "method_not_allowed", None),
-        (
-            "GET",
-            "/api/register",
-            vec![],
-            405,
-            "method_not_allowed",
-            None,
-        ),
+        ("GET", "/api/register", vec![], 405, "method_not_allowed", None),
         ("GET", "/api/does-not-exist", vec![], 404, "not_found", None),
     ];
     assert!(cases.len() >= 35);
     for (method, path, body, status, code, field) in cases {
-        let shown = String::from_utf8_lossy(&body)
-            .chars()
-            .take(80)
-            .collect::<String>();
+        let shown = String::from_utf8_lossy(&body).chars().take(80).collect::<String>();
         let (s, bytes, headers) = a.raw(method, path, body, None).await;
-        let json: Value = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| panic!("{method} {path} {shown}: not JSON"));
-        assert_eq!(
-            headers["content-type"], "application/json",
-            "{method} {path} {shown}"
-        );
+        let json: Value = serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("{method} {path} {shown}: not JSON"));
+        assert_eq!(headers["content-type"], "application/json", "{method} {path} {shown}");
         assert_eq!(s, status, "{method} {path} {shown}: {json}");
         assert_eq!(json["error"]["code"], code, "{method} {path} {shown}");
-        assert_eq!(
-            json["error"]["field"].as_str(),
-            field,
-            "{method} {path} {shown}"
-        );
-        assert!(
-            json["error"]["message"]
-                .as_str()
-                .is_some_and(|m| !m.is_empty())
-        );
+        assert_eq!(json["error"]["field"].as_str(), field, "{method} {path} {shown}");
+        assert!(json["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
     assert!(a.dump_text().await.is_empty(), "nothing written");
     assert!(a.t.mails().is_empty(), "nothing sent");
@@ -596,20 +225,13 @@ async fn bad_sessions_are_refused() {
     let erase_link = a.t.latest_link("s@example.org", "erase");
     let mut tampered = session.clone();
     tampered.insert(session.len() / 2, 'x');
-    for (token, code) in [
-        (erase_link.as_str(), "wrong_purpose"),
-        (tampered.as_str(), "invalid_token"),
-        ("x", "invalid_token"),
-    ] {
+    for (token, code) in [(erase_link.as_str(), "wrong_purpose"), (tampered.as_str(), "invalid_token"), ("x", "invalid_token")] {
         let (status, body) = a.call("GET", "/api/me", None, Some(token)).await;
         assert_eq!((status, body["error"]["code"].as_str()), (401, Some(code)));
     }
     a.t.clock.advance(24 * 3600);
     let (status, body) = a.call("GET", "/api/me", None, Some(&session)).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (401, Some("session_expired"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("session_expired")));
 }
 
 #[tokio::test]
@@ -620,24 +242,14 @@ async fn the_local_pages_and_the_outbox_are_served() {
         let (status, body, headers) = a.raw("GET", path, vec![], None).await;
         let html = String::from_utf8(body).unwrap();
         assert_eq!(status, 200);
-        assert!(
-            html.contains("<html lang=\"fr\">") && html.matches("<h1").count() == 1,
-            "{path}"
-        );
-        assert!(
-            headers["content-security-policy"]
-                .to_str()
-                .unwrap()
-                .contains("default-src 'self'")
-        );
+        assert!(html.contains("<html lang=\"fr\">") && html.matches("<h1").count() == 1, "{path}");
+        assert!(headers["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
         assert_eq!(headers["referrer-policy"], "no-referrer");
     }
     let (status, body, _) = a.raw("GET", "/outbox", vec![], None).await;
     let html = String::from_utf8(body).unwrap();
     assert_eq!(status, 200);
-    assert!(
-        html.contains("page@example.org") && html.contains("href=\"http://127.0.0.1:3000/link#")
-    );
+    assert!(html.contains("page@example.org") && html.contains("href=\"http://127.0.0.1:3000/link#"));
     let (status, list) = a.call("GET", "/api/_local/outbox", None, None).await;
     assert_eq!(status, 200);
     let first = &list[0];
@@ -648,12 +260,6 @@ async fn the_local_pages_and_the_outbox_are_served() {
     assert_eq!(a.raw("GET", "/assets/nope.js", vec![], None).await.0, 404);
     let (status, tax) = a.call("GET", "/api/taxonomy", None, None).await;
     assert_eq!(status, 200);
-    assert!(
-        tax["communities"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["code"] == "defense")
-    );
+    assert!(tax["communities"].as_array().unwrap().iter().any(|c| c["code"] == "defense"));
     assert_eq!(StatusCode::OK.as_u16(), 200);
 }

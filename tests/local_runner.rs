@@ -22,18 +22,11 @@ impl Server {
         let log = data_dir.join(format!("server-{}.log", ulid::Ulid::generate()));
         let mut cmd = Command::new(BIN);
         cmd.args(["--port", "0", "--data-dir"]).arg(data_dir);
-        cmd.env_remove("DYNAMODB_ENDPOINT")
-            .env_remove("SES_ENDPOINT")
-            .env_remove("ENTRAIDE_SECRET")
-            .env_remove("RUST_LOG");
+        cmd.env_remove("DYNAMODB_ENDPOINT").env_remove("SES_ENDPOINT").env_remove("ENTRAIDE_SECRET").env_remove("RUST_LOG");
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
+        let mut child = cmd.stdout(Stdio::piped()).stderr(std::fs::File::create(&log).unwrap()).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -43,17 +36,8 @@ impl Server {
         });
         let line = rx
             .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| {
-                panic!(
-                    "no listening line; log:\n{}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                )
-            });
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://127.0.0.1:"))
-            .expect("address in the listening line")
-            .to_owned();
+            .unwrap_or_else(|_| panic!("no listening line; log:\n{}", std::fs::read_to_string(&log).unwrap_or_default()));
+        let base = line.split_whitespace().find(|w| w.starts_with("http://127.0.0.1:")).expect("address in the listening line").to_owned();
         Server { child, base, log }
     }
 
@@ -72,17 +56,12 @@ impl Server {
 fn dump(data_dir: &Path, env: &[(&str, String)]) -> String {
     let mut cmd = Command::new(BIN);
     cmd.arg("dump").arg("--data-dir").arg(data_dir);
-    cmd.env_remove("DYNAMODB_ENDPOINT")
-        .env_remove("SES_ENDPOINT");
+    cmd.env_remove("DYNAMODB_ENDPOINT").env_remove("SES_ENDPOINT");
     for (k, v) in env {
         cmd.env(k, v);
     }
     let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "dump failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "dump failed: {}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     for line in text.lines() {
         let _: Value = serde_json::from_str(line).expect("each dump line is JSON");
@@ -93,14 +72,8 @@ fn dump(data_dir: &Path, env: &[(&str, String)]) -> String {
 /// True if `number` appears in `text` with no digit on either side.
 fn contains_number(text: &str, number: &str) -> bool {
     text.match_indices(number).any(|(i, _)| {
-        let before = text[..i]
-            .chars()
-            .next_back()
-            .is_some_and(|c| c.is_ascii_digit());
-        let after = text[i + number.len()..]
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_digit());
+        let before = text[..i].chars().next_back().is_some_and(|c| c.is_ascii_digit());
+        let after = text[i + number.len()..].chars().next().is_some_and(|c| c.is_ascii_digit());
         !before && !after
     })
 }
@@ -118,10 +91,7 @@ struct Person {
 impl Person {
     fn new() -> Self {
         Person {
-            email: format!(
-                "ondine.{}@example.org",
-                ulid::Ulid::generate().to_string().to_lowercase()
-            ),
+            email: format!("ondine.{}@example.org", ulid::Ulid::generate().to_string().to_lowercase()),
             first_name: "Ondine",
             postal_code: "29830",
         }
@@ -129,30 +99,11 @@ impl Person {
 }
 
 /// Reads the links of the latest e-mail to `to`: from the outbox API, or from the local SES store.
-async fn links(
-    http: &reqwest::Client,
-    s: &Server,
-    to: &str,
-    ses: Option<&str>,
-) -> Vec<(String, String)> {
+async fn links(http: &reqwest::Client, s: &Server, to: &str, ses: Option<&str>) -> Vec<(String, String)> {
     let mails: Vec<Value> = match ses {
-        None => http
-            .get(s.url("/api/_local/outbox"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap(),
+        None => http.get(s.url("/api/_local/outbox")).send().await.unwrap().json().await.unwrap(),
         Some(endpoint) => {
-            let store: Value = http
-                .get(format!("{endpoint}/store"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let store: Value = http.get(format!("{endpoint}/store")).send().await.unwrap().json().await.unwrap();
             store["emails"].as_array().unwrap().clone()
         }
     };
@@ -160,12 +111,7 @@ async fn links(
         .iter()
         .rev()
         .find(|m| m["to"] == to || m["destination"]["to"][0] == to)
-        .unwrap_or_else(|| {
-            panic!(
-                "no mail to the person in {}",
-                if ses.is_some() { "SES" } else { "the outbox" }
-            )
-        });
+        .unwrap_or_else(|| panic!("no mail to the person in {}", if ses.is_some() { "SES" } else { "the outbox" }));
     match ses {
         None => mail["links"]
             .as_array()
@@ -173,10 +119,7 @@ async fn links(
             .iter()
             .map(|l| {
                 let url = l["url"].as_str().unwrap();
-                assert!(
-                    url.starts_with(&format!("{}/link#", s.base)),
-                    "links point to this server: {url}"
-                );
+                assert!(url.starts_with(&format!("{}/link#", s.base)), "links point to this server: {url}");
                 (l["purpose"].as_str().unwrap().to_owned(), fragment(url))
             })
             .collect(),
@@ -185,133 +128,65 @@ async fn links(
             let text = mail["body"]["text"].as_str().unwrap();
             let urls: Vec<&str> = text.lines().filter(|l| l.contains("/link#")).collect();
             assert_eq!(urls.len(), 2, "verify and erase links");
-            vec![
-                ("verify".into(), fragment(urls[0])),
-                ("erase".into(), fragment(urls[1])),
-            ]
+            vec![("verify".into(), fragment(urls[0])), ("erase".into(), fragment(urls[1]))]
         }
     }
 }
 
 /// The flow of the foundation issue, over HTTP against the real binary. Returns the secrets that must
 /// never be logged.
-async fn full_flow(
-    s: &Server,
-    data_dir: &Path,
-    env: &[(&str, String)],
-    ses: Option<&str>,
-) -> Vec<String> {
+async fn full_flow(s: &Server, data_dir: &Path, env: &[(&str, String)], ses: Option<&str>) -> Vec<String> {
     let http = reqwest::Client::new();
     let p = Person::new();
     let register = json!({"email": p.email, "first_name": p.first_name, "postal_code": p.postal_code, "community": "defense",
                           "role": "submariner", "phone": "06 12 34 56 78", "consent": true, "website": ""});
-    let r = http
-        .post(s.url("/api/register"))
-        .json(&register)
-        .send()
-        .await
-        .unwrap();
+    let r = http.post(s.url("/api/register")).json(&register).send().await.unwrap();
     assert_eq!(r.status(), 202);
-    assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"status": "pending"})
-    );
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({"status": "pending"}));
 
     let l = links(&http, s, &p.email, ses).await;
     let verify = l.iter().find(|(k, _)| k == "verify").unwrap().1.clone();
     let erase = l.iter().find(|(k, _)| k == "erase").unwrap().1.clone();
 
-    let r = http
-        .post(s.url("/api/confirm"))
-        .json(&json!({ "token": verify }))
-        .send()
-        .await
-        .unwrap();
+    let r = http.post(s.url("/api/confirm")).json(&json!({ "token": verify })).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["action"], "verified");
     let session = body["session"].as_str().unwrap().to_owned();
 
-    let r = http
-        .get(s.url("/api/me"))
-        .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap();
+    let r = http.get(s.url("/api/me")).bearer_auth(&session).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let me: Value = r.json().await.unwrap();
     assert_eq!(me["profile"]["email"], p.email.as_str());
     assert_eq!(me["profile"]["postal_code"], p.postal_code);
     assert_eq!(me["profile"]["phone"], "+33612345678");
 
-    let r = http
-        .post(s.url("/api/confirm"))
-        .json(&json!({ "token": verify }))
-        .send()
-        .await
-        .unwrap();
+    let r = http.post(s.url("/api/confirm")).json(&json!({ "token": verify })).send().await.unwrap();
     assert_eq!(r.status(), 410, "the same token again");
 
     let before = dump(data_dir, env);
-    assert!(
-        before.contains(&p.email) && before.contains(p.first_name),
-        "the audit sees the member"
-    );
+    assert!(before.contains(&p.email) && before.contains(p.first_name), "the audit sees the member");
 
-    let r = http
-        .post(s.url("/api/confirm"))
-        .json(&json!({ "token": erase }))
-        .send()
-        .await
-        .unwrap();
+    let r = http.post(s.url("/api/confirm")).json(&json!({ "token": erase })).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["action"], "erased");
-    let r = http
-        .get(s.url("/api/me"))
-        .bearer_auth(&session)
-        .send()
-        .await
-        .unwrap();
+    let r = http.get(s.url("/api/me")).bearer_auth(&session).send().await.unwrap();
     assert_eq!(r.status(), 401);
 
     let after = dump(data_dir, env);
     for trace in [p.email.as_str(), p.first_name, "+33612345678", "submariner"] {
-        assert!(
-            !after.contains(trace),
-            "{trace} is still in the store:\n{after}"
-        );
+        assert!(!after.contains(trace), "{trace} is still in the store:\n{after}");
     }
-    assert!(
-        !contains_number(&after, p.postal_code),
-        "the postal code is still in the store:\n{after}"
-    );
-    vec![
-        p.email,
-        p.first_name.to_owned(),
-        verify,
-        erase,
-        session,
-        "+33612345678".into(),
-        "06 12 34 56 78".into(),
-    ]
+    assert!(!contains_number(&after, p.postal_code), "the postal code is still in the store:\n{after}");
+    vec![p.email, p.first_name.to_owned(), verify, erase, session, "+33612345678".into(), "06 12 34 56 78".into()]
 }
 
 fn assert_logs_are_clean(logs: &str, secrets: &[String], postal_code: &str) {
-    assert!(
-        logs.contains("request"),
-        "the server logged its requests:\n{logs}"
-    );
+    assert!(logs.contains("request"), "the server logged its requests:\n{logs}");
     for s in secrets {
-        assert!(
-            !logs.contains(s.as_str()),
-            "a log line holds personal data or a token ({} chars):\n{logs}",
-            s.len()
-        );
+        assert!(!logs.contains(s.as_str()), "a log line holds personal data or a token ({} chars):\n{logs}", s.len());
     }
-    assert!(
-        !contains_number(logs, postal_code),
-        "a log line holds the postal code:\n{logs}"
-    );
+    assert!(!contains_number(logs, postal_code), "a log line holds the postal code:\n{logs}");
 }
 
 #[tokio::test]
@@ -319,12 +194,7 @@ async fn on_the_embedded_store_a_member_registers_signs_in_exports_and_erases_wi
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(dir.path(), &[]);
     let secrets = full_flow(&s, dir.path(), &[], None).await;
-    let page = reqwest::get(s.url("/"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = reqwest::get(s.url("/")).await.unwrap().text().await.unwrap();
     assert!(page.contains("<h1"));
     let logs = s.stop();
     assert_logs_are_clean(&logs, &secrets, "29830");
@@ -333,11 +203,9 @@ async fn on_the_embedded_store_a_member_registers_signs_in_exports_and_erases_wi
 
 #[tokio::test]
 async fn on_dynamodb_local_and_the_local_ses_the_same_flow_passes() {
-    let ddb = std::env::var("ENTRAIDE_TEST_DYNAMODB").expect(
-        "ENTRAIDE_TEST_DYNAMODB is not set: run scripts/test.sh, which starts DynamoDB Local",
-    );
-    let ses = std::env::var("ENTRAIDE_TEST_SES")
-        .expect("ENTRAIDE_TEST_SES is not set: run scripts/test.sh, which starts the local SES");
+    let ddb = std::env::var("ENTRAIDE_TEST_DYNAMODB")
+        .expect("ENTRAIDE_TEST_DYNAMODB is not set: run scripts/test.sh, which starts DynamoDB Local");
+    let ses = std::env::var("ENTRAIDE_TEST_SES").expect("ENTRAIDE_TEST_SES is not set: run scripts/test.sh, which starts the local SES");
     let dir = tempfile::tempdir().unwrap();
     let env = vec![
         ("DYNAMODB_ENDPOINT", ddb),
@@ -347,18 +215,11 @@ async fn on_dynamodb_local_and_the_local_ses_the_same_flow_passes() {
     ];
     let s = Server::start(dir.path(), &env);
     let outbox = reqwest::get(s.url("/api/_local/outbox")).await.unwrap();
-    assert_eq!(
-        outbox.status(),
-        404,
-        "mail goes to SES, there is no local outbox"
-    );
+    assert_eq!(outbox.status(), 404, "mail goes to SES, there is no local outbox");
     let secrets = full_flow(&s, dir.path(), &env, Some(&ses)).await;
     let logs = s.stop();
     assert_logs_are_clean(&logs, &secrets, "29830");
-    assert!(
-        !dir.path().join("entraide.sqlite").exists(),
-        "nothing was written to the embedded store"
-    );
+    assert!(!dir.path().join("entraide.sqlite").exists(), "nothing was written to the embedded store");
 }
 
 #[tokio::test]
@@ -368,34 +229,12 @@ async fn the_secret_and_the_data_survive_a_restart() {
     let p = Person::new();
     let s = Server::start(dir.path(), &[]);
     let body = json!({"email": p.email, "first_name": p.first_name, "postal_code": p.postal_code, "community": "citizen", "consent": true});
-    assert_eq!(
-        http.post(s.url("/api/register"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        202
-    );
-    let verify = links(&http, &s, &p.email, None)
-        .await
-        .into_iter()
-        .find(|(k, _)| k == "verify")
-        .unwrap()
-        .1;
+    assert_eq!(http.post(s.url("/api/register")).json(&body).send().await.unwrap().status(), 202);
+    let verify = links(&http, &s, &p.email, None).await.into_iter().find(|(k, _)| k == "verify").unwrap().1;
     s.stop();
     let s = Server::start(dir.path(), &[]);
-    let r = http
-        .post(s.url("/api/confirm"))
-        .json(&json!({ "token": verify }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        200,
-        "a link sent before the restart still works after it"
-    );
+    let r = http.post(s.url("/api/confirm")).json(&json!({ "token": verify })).send().await.unwrap();
+    assert_eq!(r.status(), 200, "a link sent before the restart still works after it");
     s.stop();
 }
 

@@ -59,18 +59,12 @@ impl Default for Config {
 
 impl Config {
     /// Reads the environment through `get` (so tests need not touch the process environment).
-    pub fn from_lookup(
-        get: impl Fn(&str) -> Option<String>,
-        defaults: Config,
-    ) -> Result<Config, ConfigError> {
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>, defaults: Config) -> Result<Config, ConfigError> {
         let mut c = defaults;
         if let Some(url) = get("PUBLIC_BASE_URL") {
             let url = url.trim().trim_end_matches('/').to_owned();
             if !(url.starts_with("https://") || url.starts_with("http://")) {
-                return Err(ConfigError {
-                    name: "PUBLIC_BASE_URL",
-                    reason: "must start with https:// or http://".into(),
-                });
+                return Err(ConfigError { name: "PUBLIC_BASE_URL", reason: "must start with https:// or http://".into() });
             }
             c.public_base_url = url;
         }
@@ -93,10 +87,7 @@ impl Config {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(|s| {
-                    Email::parse(s).map_err(|_| ConfigError {
-                        name: "MODERATOR_EMAILS",
-                        reason: "contains an invalid address".into(),
-                    })
+                    Email::parse(s).map_err(|_| ConfigError { name: "MODERATOR_EMAILS", reason: "contains an invalid address".into() })
                 })
                 .collect::<Result<_, _>>()?;
         }
@@ -105,10 +96,7 @@ impl Config {
                 "manual" => ReviewMode::Manual,
                 "auto" => ReviewMode::Auto,
                 _ => {
-                    return Err(ConfigError {
-                        name: "MATCH_REVIEW",
-                        reason: "expected manual or auto".into(),
-                    });
+                    return Err(ConfigError { name: "MATCH_REVIEW", reason: "expected manual or auto".into() });
                 }
             };
         }
@@ -146,10 +134,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn read(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| map.get(k).cloned(), Config::default())
     }
 

@@ -34,10 +34,7 @@ impl Secret {
         if !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err("the secret must be hexadecimal");
         }
-        let bytes = (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16))
-            .collect::<Result<Vec<_>, _>>();
+        let bytes = (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16)).collect::<Result<Vec<_>, _>>();
         Secret::new(bytes.map_err(|_| "the secret must be hexadecimal")?)
     }
 

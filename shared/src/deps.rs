@@ -38,13 +38,7 @@ pub enum StartupError {
 
 impl Deps {
     /// Assembles dependencies; the two keys are derived from `secret` here.
-    pub fn new(
-        config: Config,
-        store: Arc<dyn ItemStore>,
-        mailer: Arc<dyn Mailer>,
-        secret: &Secret,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(config: Config, store: Arc<dyn ItemStore>, mailer: Arc<dyn Mailer>, secret: &Secret, clock: Arc<dyn Clock>) -> Self {
         Deps {
             config,
             store,
@@ -56,22 +50,10 @@ impl Deps {
     }
 
     /// An in-memory embedded store and outbox (fast tests). Returns the outbox to read mail back.
-    pub fn in_memory(
-        config: Config,
-        clock: Arc<dyn Clock>,
-    ) -> Result<(Deps, Outbox), StartupError> {
+    pub fn in_memory(config: Config, clock: Arc<dyn Clock>) -> Result<(Deps, Outbox), StartupError> {
         let outbox = Outbox::in_memory()?;
         let store = SqliteStore::in_memory()?;
-        Ok((
-            Deps::new(
-                config,
-                Arc::new(store),
-                Arc::new(outbox.clone()),
-                &Secret::generate(),
-                clock,
-            ),
-            outbox,
-        ))
+        Ok((Deps::new(config, Arc::new(store), Arc::new(outbox.clone()), &Secret::generate(), clock), outbox))
     }
 
     /// A Lambda function's dependencies, from the environment (see [`crate::config`]).
@@ -81,29 +63,17 @@ impl Deps {
     pub async fn from_env() -> Result<Deps, StartupError> {
         let config = Config::from_env(Config::default())?;
         let sdk = aws_sdk_config().await;
-        let secret = match (
-            std::env::var("ENTRAIDE_SECRET").ok(),
-            std::env::var("SECRET_PARAMETER").ok(),
-        ) {
-            (Some(hex), _) => Secret::from_hex(&hex)
-                .map_err(|e| StartupError::Secret(format!("ENTRAIDE_SECRET: {e}")))?,
+        let secret = match (std::env::var("ENTRAIDE_SECRET").ok(), std::env::var("SECRET_PARAMETER").ok()) {
+            (Some(hex), _) => Secret::from_hex(&hex).map_err(|e| StartupError::Secret(format!("ENTRAIDE_SECRET: {e}")))?,
             (None, Some(name)) => read_ssm_secret(&sdk, &name).await?,
             (None, None) => {
-                return Err(StartupError::Secret(
-                    "set SECRET_PARAMETER (SSM parameter name) or ENTRAIDE_SECRET".into(),
-                ));
+                return Err(StartupError::Secret("set SECRET_PARAMETER (SSM parameter name) or ENTRAIDE_SECRET".into()));
             }
         };
         let store = dynamo_store(&sdk, &config.table_name);
         warm_up(&store).await;
         let mailer = ses_mailer(&sdk, &config);
-        Ok(Deps::new(
-            config,
-            Arc::new(store),
-            Arc::new(mailer),
-            &secret,
-            Arc::new(SystemClock),
-        ))
+        Ok(Deps::new(config, Arc::new(store), Arc::new(mailer), &secret, Arc::new(SystemClock)))
     }
 }
 
@@ -113,15 +83,13 @@ pub async fn aws_sdk_config() -> aws_config::SdkConfig {
     let local = std::env::var("DYNAMODB_ENDPOINT").is_ok() || std::env::var("SES_ENDPOINT").is_ok();
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
     if local && std::env::var("AWS_ACCESS_KEY_ID").is_err() {
-        loader = loader
-            .region(aws_config::Region::new("eu-west-3"))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "local",
-                "local",
-                None,
-                None,
-                "entraide-local",
-            ));
+        loader = loader.region(aws_config::Region::new("eu-west-3")).credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "entraide-local",
+        ));
     }
     loader.load().await
 }
@@ -141,11 +109,7 @@ pub fn ses_mailer(sdk: &aws_config::SdkConfig, config: &Config) -> SesMailer {
     if let Ok(url) = std::env::var("SES_ENDPOINT") {
         b = b.endpoint_url(url);
     }
-    SesMailer::new(
-        aws_sdk_ses::Client::from_conf(b.build()),
-        config.mail_from.clone(),
-        config.ses_configuration_set.clone(),
-    )
+    SesMailer::new(aws_sdk_ses::Client::from_conf(b.build()), config.mail_from.clone(), config.ses_configuration_set.clone())
 }
 
 async fn read_ssm_secret(sdk: &aws_config::SdkConfig, name: &str) -> Result<Secret, StartupError> {
@@ -156,16 +120,8 @@ async fn read_ssm_secret(sdk: &aws_config::SdkConfig, name: &str) -> Result<Secr
         .with_decryption(true)
         .send()
         .await
-        .map_err(|e| {
-            StartupError::Secret(format!(
-                "reading SSM parameter {name}: {}",
-                aws_sdk_ssm::error::DisplayErrorContext(&e)
-            ))
-        })?;
-    let value = out
-        .parameter
-        .and_then(|p| p.value)
-        .ok_or_else(|| StartupError::Secret(format!("SSM parameter {name} is empty")))?;
+        .map_err(|e| StartupError::Secret(format!("reading SSM parameter {name}: {}", aws_sdk_ssm::error::DisplayErrorContext(&e))))?;
+    let value = out.parameter.and_then(|p| p.value).ok_or_else(|| StartupError::Secret(format!("SSM parameter {name} is empty")))?;
     Secret::from_hex(&value).map_err(|e| StartupError::Secret(format!("SSM parameter {name}: {e}")))
 }
 

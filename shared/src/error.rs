@@ -13,18 +13,10 @@ use std::fmt;
 pub enum AppError {
     /// The body is not the JSON we expect (syntax, types, unknown or missing fields): 400.
     #[error("{message}")]
-    BadRequest {
-        code: &'static str,
-        message: String,
-        field: Option<String>,
-    },
+    BadRequest { code: &'static str, message: String, field: Option<String> },
     /// A field parsed but its value is not acceptable (postal code that does not exist…): 422.
     #[error("{message}")]
-    Invalid {
-        code: &'static str,
-        message: String,
-        field: Option<String>,
-    },
+    Invalid { code: &'static str, message: String, field: Option<String> },
     /// Missing, tampered, or wrong-purpose credentials: 401.
     #[error("{message}")]
     Unauthorized { code: &'static str, message: String },
@@ -59,37 +51,19 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> Self {
-        AppError::Invalid {
-            code,
-            message: message.into(),
-            field: Some(field.to_owned()),
-        }
+        AppError::Invalid { code, message: message.into(), field: Some(field.to_owned()) }
     }
 
-    pub fn bad_request(
-        code: &'static str,
-        field: Option<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        AppError::BadRequest {
-            code,
-            message: message.into(),
-            field,
-        }
+    pub fn bad_request(code: &'static str, field: Option<String>, message: impl Into<String>) -> Self {
+        AppError::BadRequest { code, message: message.into(), field }
     }
 
     pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::Unauthorized {
-            code,
-            message: message.into(),
-        }
+        AppError::Unauthorized { code, message: message.into() }
     }
 
     pub fn gone(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::Gone {
-            code,
-            message: message.into(),
-        }
+        AppError::Gone { code, message: message.into() }
     }
 
     pub fn unexpected(e: impl std::error::Error + Send + Sync + 'static) -> Self {
@@ -138,13 +112,8 @@ impl AppError {
             AppError::PayloadTooLarge { limit } => {
                 format!("the request body is larger than {limit} bytes")
             }
-            AppError::Unavailable(_) => {
-                "a service we depend on is unavailable; nothing was changed, please try again"
-                    .into()
-            }
-            AppError::Unexpected(_) => {
-                "something went wrong on our side; nothing was changed".into()
-            }
+            AppError::Unavailable(_) => "a service we depend on is unavailable; nothing was changed, please try again".into(),
+            AppError::Unexpected(_) => "something went wrong on our side; nothing was changed".into(),
             other => other.to_string(),
         };
         let field = match self {
@@ -164,11 +133,7 @@ impl AppError {
             AppError::Unavailable(_) | AppError::Unexpected(_) => {
                 tracing::error!(code = self.code(), error = %ErrorChain(self), "request failed")
             }
-            _ => tracing::info!(
-                code = self.code(),
-                status = self.status(),
-                "request refused"
-            ),
+            _ => tracing::info!(code = self.code(), status = self.status(), "request refused"),
         }
     }
 }

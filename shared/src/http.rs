@@ -19,20 +19,13 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, AppError> {
 
 pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(AppError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        });
+        return Err(AppError::PayloadTooLarge { limit: MAX_BODY_BYTES });
     }
     // Parse to a value first so that syntax errors and shape errors get distinct codes.
-    let value: Value = serde_json::from_slice(bytes).map_err(|_| {
-        AppError::bad_request("invalid_json", None, "the body must be a JSON object")
-    })?;
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|_| AppError::bad_request("invalid_json", None, "the body must be a JSON object"))?;
     if !value.is_object() {
-        return Err(AppError::bad_request(
-            "invalid_json",
-            None,
-            "the body must be a JSON object",
-        ));
+        return Err(AppError::bad_request("invalid_json", None, "the body must be a JSON object"));
     }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
@@ -42,11 +35,7 @@ pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError
             let field = if path == "." { name.to_owned() } else { path };
             AppError::bad_request("unknown_field", Some(field), "this field is not accepted")
         } else if let Some(name) = between(&msg, "missing field `", "`") {
-            let field = if path == "." {
-                name.to_owned()
-            } else {
-                format!("{path}.{name}")
-            };
+            let field = if path == "." { name.to_owned() } else { format!("{path}.{name}") };
             AppError::bad_request("missing_field", Some(field), "this field is required")
         } else {
             AppError::bad_request("invalid_type", Some(path), "this field has the wrong type")
@@ -85,10 +74,7 @@ pub fn respond(result: Result<Response<Body>, AppError>) -> Response<Body> {
 pub fn bearer(req: &Request) -> Option<&str> {
     let value = req.headers().get("authorization")?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
 #[cfg(test)]
@@ -107,11 +93,7 @@ mod tests {
     fn err(bytes: &[u8]) -> (u16, String, Option<String>) {
         let e = parse_json_bytes::<Body_>(bytes).unwrap_err();
         let body = e.body();
-        (
-            e.status(),
-            body["error"]["code"].as_str().unwrap().to_owned(),
-            body["error"]["field"].as_str().map(str::to_owned),
-        )
+        (e.status(), body["error"]["code"].as_str().unwrap().to_owned(), body["error"]["field"].as_str().map(str::to_owned))
     }
 
     #[test]
@@ -119,22 +101,10 @@ mod tests {
         assert_eq!(err(b"{"), (400, "invalid_json".into(), None));
         assert_eq!(err(b"[1]"), (400, "invalid_json".into(), None));
         assert_eq!(err(b""), (400, "invalid_json".into(), None));
-        assert_eq!(
-            err(br#"{"name":"a","extra":1}"#),
-            (400, "unknown_field".into(), Some("extra".into()))
-        );
-        assert_eq!(
-            err(br#"{}"#),
-            (400, "missing_field".into(), Some("name".into()))
-        );
-        assert_eq!(
-            err(br#"{"name":5}"#),
-            (400, "invalid_type".into(), Some("name".into()))
-        );
-        assert_eq!(
-            err(br#"{"name":"a","count":300}"#),
-            (400, "invalid_type".into(), Some("count".into()))
-        );
+        assert_eq!(err(br#"{"name":"a","extra":1}"#), (400, "unknown_field".into(), Some("extra".into())));
+        assert_eq!(err(br#"{}"#), (400, "missing_field".into(), Some("name".into())));
+        assert_eq!(err(br#"{"name":5}"#), (400, "invalid_type".into(), Some("name".into())));
+        assert_eq!(err(br#"{"name":"a","count":300}"#), (400, "invalid_type".into(), Some("count".into())));
         let big = format!(r#"{{"name":"{}"}}"#, "a".repeat(MAX_BODY_BYTES));
         assert_eq!(err(big.as_bytes()).0, 413);
     }

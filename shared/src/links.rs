@@ -74,30 +74,14 @@ impl fmt::Debug for LinkSigner {
 impl LinkSigner {
     pub fn new(master: &Secret) -> Self {
         let key = master.derive("entraide/jwt/v1");
-        LinkSigner {
-            encoding: EncodingKey::from_secret(key.expose()),
-            decoding: DecodingKey::from_secret(key.expose()),
-        }
+        LinkSigner { encoding: EncodingKey::from_secret(key.expose()), decoding: DecodingKey::from_secret(key.expose()) }
     }
 
     /// Issues a token for `subject` valid from `now` until `expires_at`.
-    pub fn issue(
-        &self,
-        purpose: Purpose,
-        subject: &str,
-        now: UnixTime,
-        expires_at: UnixTime,
-    ) -> Result<(Token, Claims), AppError> {
-        let claims = Claims {
-            sub: subject.to_owned(),
-            purpose,
-            exp: expires_at,
-            iat: now,
-            jti: Ulid::generate().to_string(),
-            aud: AUDIENCE.into(),
-        };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(AppError::unexpected)?;
+    pub fn issue(&self, purpose: Purpose, subject: &str, now: UnixTime, expires_at: UnixTime) -> Result<(Token, Claims), AppError> {
+        let claims =
+            Claims { sub: subject.to_owned(), purpose, exp: expires_at, iat: now, jti: Ulid::generate().to_string(), aud: AUDIENCE.into() };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(AppError::unexpected)?;
         Ok((Token(token), claims))
     }
 
@@ -106,12 +90,7 @@ impl LinkSigner {
     ///
     /// Errors: `401 invalid_token` (malformed, tampered, other algorithm), `401 wrong_purpose`,
     /// `410 link_expired`.
-    pub fn verify(
-        &self,
-        token: &str,
-        accepted: &[Purpose],
-        now: UnixTime,
-    ) -> Result<Claims, AppError> {
+    pub fn verify(&self, token: &str, accepted: &[Purpose], now: UnixTime) -> Result<Claims, AppError> {
         let mut validation = Validation::new(Algorithm::HS256);
         // Expiry is checked below against the injected clock, with no leeway.
         validation.validate_exp = false;
@@ -120,17 +99,12 @@ impl LinkSigner {
         validation.set_required_spec_claims(&["exp", "sub", "aud"]);
         let claims = jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &validation)
             .map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => {
-                    AppError::gone("link_expired", "this link has expired")
-                }
+                ErrorKind::ExpiredSignature => AppError::gone("link_expired", "this link has expired"),
                 _ => AppError::unauthorized("invalid_token", "this link or session is not valid"),
             })?
             .claims;
         if !accepted.contains(&claims.purpose) {
-            return Err(AppError::unauthorized(
-                "wrong_purpose",
-                "this token cannot be used here",
-            ));
+            return Err(AppError::unauthorized("wrong_purpose", "this token cannot be used here"));
         }
         if claims.exp <= now {
             return Err(if claims.purpose == Purpose::Session {
@@ -156,27 +130,15 @@ mod tests {
         let s = signer();
         let (t, c) = s.issue(Purpose::Verify, "m1", 1000, 2000).unwrap();
         assert_eq!(s.verify(t.as_str(), &[Purpose::Verify], 1999).unwrap(), c);
-        assert_eq!(
-            s.verify(t.as_str(), &[Purpose::Verify], 2000)
-                .unwrap_err()
-                .code(),
-            "link_expired"
-        );
-        assert_eq!(
-            s.verify(t.as_str(), &[Purpose::Verify], 2000)
-                .unwrap_err()
-                .status(),
-            410
-        );
+        assert_eq!(s.verify(t.as_str(), &[Purpose::Verify], 2000).unwrap_err().code(), "link_expired");
+        assert_eq!(s.verify(t.as_str(), &[Purpose::Verify], 2000).unwrap_err().status(), 410);
     }
 
     #[test]
     fn a_token_of_one_purpose_is_refused_for_another() {
         let s = signer();
         let (t, _) = s.issue(Purpose::Session, "m1", 1000, 2000).unwrap();
-        let err = s
-            .verify(t.as_str(), &[Purpose::Verify, Purpose::Erase], 1500)
-            .unwrap_err();
+        let err = s.verify(t.as_str(), &[Purpose::Verify, Purpose::Erase], 1500).unwrap_err();
         assert_eq!((err.status(), err.code()), (401, "wrong_purpose"));
     }
 
@@ -191,14 +153,7 @@ mod tests {
         let foreign_payload = foreign.as_str().split('.').nth(1).unwrap().to_owned();
         parts[1] = foreign_payload;
         let spliced = parts.join(".");
-        for bad in [
-            spliced.as_str(),
-            foreign.as_str(),
-            "",
-            "abc",
-            "a.b.c",
-            &format!("{}x", t.as_str()),
-        ] {
+        for bad in [spliced.as_str(), foreign.as_str(), "", "abc", "a.b.c", &format!("{}x", t.as_str())] {
             let err = s.verify(bad, &[Purpose::Erase], 1500).unwrap_err();
             assert_eq!(err.status(), 401, "{bad}");
         }
@@ -209,9 +164,7 @@ mod tests {
         // header {"alg":"none","typ":"JWT"}, payload with valid-looking claims, empty signature.
         let header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0";
         let payload = "eyJzdWIiOiJtMSIsInB1cnBvc2UiOiJlcmFzZSIsImV4cCI6MjAwMCwiaWF0IjoxMDAwLCJqdGkiOiJ4IiwiYXVkIjoiZW50cmFpZGUifQ";
-        let err = signer()
-            .verify(&format!("{header}.{payload}."), &[Purpose::Erase], 1500)
-            .unwrap_err();
+        let err = signer().verify(&format!("{header}.{payload}."), &[Purpose::Erase], 1500).unwrap_err();
         assert_eq!(err.status(), 401);
     }
 

@@ -71,21 +71,11 @@ impl RegisterBody {
         let first_name = FirstName::parse(&self.first_name).map_err(|e| e.at("first_name"))?;
         let postal_code = PostalCode::parse(&self.postal_code).map_err(|e| e.at("postal_code"))?;
         let community = Community::parse(&self.community).map_err(|e| e.at("community"))?;
-        let role = match self
-            .role
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        let role = match self.role.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(r) => Some(Role::parse(&community, r).map_err(|e| e.at("role"))?),
             None => None,
         };
-        let phone = match self
-            .phone
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        let phone = match self.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(p) => Some(Phone::parse(p).map_err(|e| e.at("phone"))?),
             None => None,
         };
@@ -94,21 +84,9 @@ impl RegisterBody {
             None => Locale::Fr,
         };
         if !self.consent {
-            return Err(AppError::invalid(
-                "consent_required",
-                "consent",
-                "consent to the processing of your data is required",
-            ));
+            return Err(AppError::invalid("consent_required", "consent", "consent to the processing of your data is required"));
         }
-        Ok(Registration {
-            email,
-            first_name,
-            postal_code,
-            community,
-            role,
-            phone,
-            locale,
-        })
+        Ok(Registration { email, first_name, postal_code, community, role, phone, locale })
     }
 }
 
@@ -141,10 +119,7 @@ pub struct Member {
 
 impl std::fmt::Debug for Member {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Member")
-            .field("id", &self.id)
-            .field("status", &self.status)
-            .finish_non_exhaustive()
+        f.debug_struct("Member").field("id", &self.id).field("status", &self.status).finish_non_exhaustive()
     }
 }
 
@@ -174,20 +149,13 @@ fn parse_item<T: serde::de::DeserializeOwned>(item: &Item) -> Result<T, AppError
 /// Answers the same in every case (the handler returns `202 {"status":"pending"}`).
 #[instrument(skip_all)]
 pub async fn register(deps: &Deps, body: RegisterBody) -> Result<(), AppError> {
-    if body
-        .website
-        .as_deref()
-        .is_some_and(|w| !w.trim().is_empty())
-    {
+    if body.website.as_deref().is_some_and(|w| !w.trim().is_empty()) {
         info!(outcome = "honeypot", "registration dropped");
         return Ok(());
     }
     let now = deps.clock.now();
     if deps.config.is_sunset(now) {
-        return Err(AppError::gone(
-            "platform_closed",
-            "the platform has closed; no data is collected any more",
-        ));
+        return Err(AppError::gone("platform_closed", "the platform has closed; no data is collected any more"));
     }
     let reg = body.parse()?;
     let email_hash = deps.email_hasher.hash(reg.email.as_str());
@@ -215,10 +183,7 @@ pub async fn register(deps: &Deps, body: RegisterBody) -> Result<(), AppError> {
                 };
                 let bump = WriteOp::Update {
                     key: marker_key.clone(),
-                    set: Map::from_iter([
-                        ("mail_window_start".into(), json!(window_start)),
-                        ("mail_count".into(), json!(count)),
-                    ]),
+                    set: Map::from_iter([("mail_window_start".into(), json!(window_start)), ("mail_count".into(), json!(count))]),
                     cond: Cond::LiveWith(vec![
                         ("mail_window_start".into(), json!(marker.mail_window_start)),
                         ("mail_count".into(), json!(marker.mail_count)),
@@ -241,12 +206,7 @@ pub async fn register(deps: &Deps, body: RegisterBody) -> Result<(), AppError> {
     Err(StoreError::Conflict.into())
 }
 
-async fn create_pending(
-    deps: &Deps,
-    reg: &Registration,
-    email_hash: &str,
-    now: UnixTime,
-) -> Result<Member, AppError> {
+async fn create_pending(deps: &Deps, reg: &Registration, email_hash: &str, now: UnixTime) -> Result<Member, AppError> {
     let expires_at = deps.config.expiry(now, PENDING_TTL);
     let member = Member {
         id: ulid::Ulid::generate().to_string(),
@@ -263,34 +223,16 @@ async fn create_pending(
         last_active_at: now,
         expires_at,
     };
-    let marker = EmailMarker {
-        member_id: member.id.clone(),
-        mail_window_start: now,
-        mail_count: 1,
-        expires_at,
-    };
+    let marker = EmailMarker { member_id: member.id.clone(), mail_window_start: now, mail_count: 1, expires_at };
     let ops = vec![
-        WriteOp::Put {
-            item: Item::new(
-                keys::email_marker(email_hash),
-                record("email_marker", &marker)?,
-            ),
-            cond: Cond::Absent,
-        },
-        WriteOp::Put {
-            item: Item::new(keys::member(&member.id), record("member", &member)?),
-            cond: Cond::Absent,
-        },
+        WriteOp::Put { item: Item::new(keys::email_marker(email_hash), record("email_marker", &marker)?), cond: Cond::Absent },
+        WriteOp::Put { item: Item::new(keys::member(&member.id), record("member", &member)?), cond: Cond::Absent },
     ];
     deps.store.transact(ops, now).await?;
     Ok(member)
 }
 
-async fn load_member(
-    deps: &Deps,
-    member_id: &str,
-    now: UnixTime,
-) -> Result<Option<Member>, AppError> {
+async fn load_member(deps: &Deps, member_id: &str, now: UnixTime) -> Result<Option<Member>, AppError> {
     match deps.store.get(&keys::member(member_id), now).await? {
         Some(item) => Ok(Some(parse_item(&item)?)),
         None => Ok(None),
@@ -299,26 +241,12 @@ async fn load_member(
 
 async fn send_sign_in(deps: &Deps, member: &Member, now: UnixTime) -> Result<(), AppError> {
     let first_time = member.status == MemberStatus::Pending;
-    let link_exp = if first_time {
-        member.expires_at
-    } else {
-        now + SIGN_IN_LINK_TTL
-    }
-    .min(deps.config.expiry(now, PENDING_TTL));
-    let (verify, _) = deps
-        .links
-        .issue(Purpose::Verify, &member.id, now, link_exp)?;
-    let (erase, _) = deps.links.issue(
-        Purpose::Erase,
-        &member.id,
-        now,
-        deps.config.expiry(now, MEMBER_TTL),
-    )?;
+    let link_exp = if first_time { member.expires_at } else { now + SIGN_IN_LINK_TTL }.min(deps.config.expiry(now, PENDING_TTL));
+    let (verify, _) = deps.links.issue(Purpose::Verify, &member.id, now, link_exp)?;
+    let (erase, _) = deps.links.issue(Purpose::Erase, &member.id, now, deps.config.expiry(now, MEMBER_TTL))?;
     // Stored fields were validated on the way in; re-parsing cannot fail for a well-formed store.
-    let to = Email::parse(&member.email)
-        .map_err(|e| AppError::unexpected(StoreError::Corrupt(e.code.into())))?;
-    let first_name = FirstName::parse(&member.first_name)
-        .map_err(|e| AppError::unexpected(StoreError::Corrupt(e.code.into())))?;
+    let to = Email::parse(&member.email).map_err(|e| AppError::unexpected(StoreError::Corrupt(e.code.into())))?;
+    let first_name = FirstName::parse(&member.first_name).map_err(|e| AppError::unexpected(StoreError::Corrupt(e.code.into())))?;
     let mail = SignIn {
         to: &to,
         first_name: &first_name,
@@ -338,10 +266,7 @@ async fn send_sign_in(deps: &Deps, member: &Member, now: UnixTime) -> Result<(),
 #[derive(Debug)]
 pub enum LinkOutcome {
     /// The address is confirmed; the member is signed in.
-    Verified {
-        session: crate::links::Token,
-        session_expires_at: UnixTime,
-    },
+    Verified { session: crate::links::Token, session_expires_at: UnixTime },
     /// Everything of the person is gone.
     Erased,
 }
@@ -359,59 +284,28 @@ pub async fn follow_link(deps: &Deps, token: &str) -> Result<LinkOutcome, AppErr
     let claims = deps.links.verify(token, CONFIRM_PURPOSES, now)?;
     let result = match claims.purpose {
         Purpose::Verify => verify(deps, &claims, now).await,
-        Purpose::Erase => erase(deps, &claims.sub, Some(&claims), now)
-            .await
-            .map(|()| LinkOutcome::Erased),
-        _ => Err(AppError::unauthorized(
-            "wrong_purpose",
-            "this token cannot be used here",
-        )),
+        Purpose::Erase => erase(deps, &claims.sub, Some(&claims), now).await.map(|()| LinkOutcome::Erased),
+        _ => Err(AppError::unauthorized("wrong_purpose", "this token cannot be used here")),
     };
     match result {
-        Err(AppError::Conflict { .. })
-            if deps
-                .store
-                .get(&keys::used_link(&claims.jti), now)
-                .await?
-                .is_some() =>
-        {
-            Err(AppError::gone(
-                "link_used",
-                "this link has already been used",
-            ))
+        Err(AppError::Conflict { .. }) if deps.store.get(&keys::used_link(&claims.jti), now).await?.is_some() => {
+            Err(AppError::gone("link_used", "this link has already been used"))
         }
         other => other,
     }
 }
 
 fn used_link_op(claims: &Claims) -> WriteOp {
-    let attrs = Map::from_iter([
-        (ENTITY.into(), json!("used_link")),
-        (EXPIRES_AT.into(), json!(claims.exp)),
-    ]);
-    WriteOp::Put {
-        item: Item::new(keys::used_link(&claims.jti), attrs),
-        cond: Cond::Absent,
-    }
+    let attrs = Map::from_iter([(ENTITY.into(), json!("used_link")), (EXPIRES_AT.into(), json!(claims.exp))]);
+    WriteOp::Put { item: Item::new(keys::used_link(&claims.jti), attrs), cond: Cond::Absent }
 }
 
 async fn verify(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<LinkOutcome, AppError> {
-    if deps
-        .store
-        .get(&keys::used_link(&claims.jti), now)
-        .await?
-        .is_some()
-    {
-        return Err(AppError::gone(
-            "link_used",
-            "this link has already been used",
-        ));
+    if deps.store.get(&keys::used_link(&claims.jti), now).await?.is_some() {
+        return Err(AppError::gone("link_used", "this link has already been used"));
     }
     let Some(member) = load_member(deps, &claims.sub, now).await? else {
-        return Err(AppError::gone(
-            "link_expired",
-            "this registration has expired or was erased; please register again",
-        ));
+        return Err(AppError::gone("link_expired", "this registration has expired or was erased; please register again"));
     };
     let expires_at = member.expires_at.max(deps.config.expiry(now, MEMBER_TTL));
     let ops = vec![
@@ -433,14 +327,9 @@ async fn verify(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<LinkOutco
     ];
     deps.store.transact(ops, now).await?;
     let session_expires_at = (now + SESSION_TTL).min(expires_at);
-    let (session, _) = deps
-        .links
-        .issue(Purpose::Session, &member.id, now, session_expires_at)?;
+    let (session, _) = deps.links.issue(Purpose::Session, &member.id, now, session_expires_at)?;
     info!(member_id = %member.id, was = ?member.status, "member verified");
-    Ok(LinkOutcome::Verified {
-        session,
-        session_expires_at,
-    })
+    Ok(LinkOutcome::Verified { session, session_expires_at })
 }
 
 /// Removes everything of a member at once: the member's partition and the e-mail marker. With a link's
@@ -450,16 +339,8 @@ async fn verify(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<LinkOutco
 /// final transaction (profile, marker, link) is the one that makes the erasure visible; if an earlier
 /// step fails, the link still works and can be followed again.
 #[instrument(skip_all, fields(member_id = %member_id))]
-pub async fn erase(
-    deps: &Deps,
-    member_id: &str,
-    link: Option<&Claims>,
-    now: UnixTime,
-) -> Result<(), AppError> {
-    let items = deps
-        .store
-        .query_prefix(&keys::member_pk(member_id), "", now, MAX_MEMBER_ITEMS)
-        .await?;
+pub async fn erase(deps: &Deps, member_id: &str, link: Option<&Claims>, now: UnixTime) -> Result<(), AppError> {
+    let items = deps.store.query_prefix(&keys::member_pk(member_id), "", now, MAX_MEMBER_ITEMS).await?;
     let profile = keys::member(member_id);
     let mut marker = None;
     let mut others = Vec::new();
@@ -468,10 +349,7 @@ pub async fn erase(
             let m: Member = parse_item(&item)?;
             marker = Some(keys::email_marker(&m.email_hash));
         } else {
-            others.push(WriteOp::Delete {
-                key: item.key,
-                cond: Cond::Always,
-            });
+            others.push(WriteOp::Delete { key: item.key, cond: Cond::Always });
         }
     }
     let mut last = Vec::new();
@@ -479,14 +357,8 @@ pub async fn erase(
         last.push(used_link_op(claims));
     }
     if let Some(marker) = marker {
-        last.push(WriteOp::Delete {
-            key: marker,
-            cond: Cond::Always,
-        });
-        last.push(WriteOp::Delete {
-            key: profile,
-            cond: Cond::Always,
-        });
+        last.push(WriteOp::Delete { key: marker, cond: Cond::Always });
+        last.push(WriteOp::Delete { key: profile, cond: Cond::Always });
     }
     let room = crate::store::MAX_TRANSACTION_OPS - last.len();
     while others.len() > room {
@@ -504,23 +376,13 @@ pub async fn erase(
 /// Errors: `401 missing_session`, `401 invalid_token`/`wrong_purpose`/`session_expired`, and
 /// `401 session_revoked` once the member no longer exists (erased or expired).
 pub async fn authenticate(deps: &Deps, bearer: Option<&str>) -> Result<Member, AppError> {
-    let token = bearer.ok_or_else(|| {
-        AppError::unauthorized(
-            "missing_session",
-            "sign in first (Authorization: Bearer <session>)",
-        )
-    })?;
+    let token = bearer.ok_or_else(|| AppError::unauthorized("missing_session", "sign in first (Authorization: Bearer <session>)"))?;
     let now = deps.clock.now();
     let claims = deps.links.verify(token, &[Purpose::Session], now)?;
     let member = load_member(deps, &claims.sub, now)
         .await?
         .filter(|m| m.status == MemberStatus::Active)
-        .ok_or_else(|| {
-            AppError::unauthorized(
-                "session_revoked",
-                "this session is no longer valid; sign in again",
-            )
-        })?;
+        .ok_or_else(|| AppError::unauthorized("session_revoked", "this session is no longer valid; sign in again"))?;
     touch(deps, &member, now).await;
     Ok(member)
 }
@@ -540,16 +402,8 @@ async fn touch(deps: &Deps, member: &Member, now: UnixTime) {
         m
     };
     let ops = vec![
-        WriteOp::Update {
-            key: keys::member(&member.id),
-            set: set(true),
-            cond: Cond::Live,
-        },
-        WriteOp::Update {
-            key: keys::email_marker(&member.email_hash),
-            set: set(false),
-            cond: Cond::Live,
-        },
+        WriteOp::Update { key: keys::member(&member.id), set: set(true), cond: Cond::Live },
+        WriteOp::Update { key: keys::email_marker(&member.email_hash), set: set(false), cond: Cond::Live },
     ];
     if let Err(e) = deps.store.transact(ops, now).await {
         warn!(member_id = %member.id, error = %e, "could not extend the member's expiry");
@@ -559,14 +413,8 @@ async fn touch(deps: &Deps, member: &Member, now: UnixTime) {
 /// `GET /api/me`: everything we hold about the member.
 pub async fn export(deps: &Deps, member: &Member) -> Result<Value, AppError> {
     let now = deps.clock.now();
-    let items = deps
-        .store
-        .query_prefix(&keys::member_pk(&member.id), "", now, MAX_MEMBER_ITEMS)
-        .await?;
-    let marker = deps
-        .store
-        .get(&keys::email_marker(&member.email_hash), now)
-        .await?;
+    let items = deps.store.query_prefix(&keys::member_pk(&member.id), "", now, MAX_MEMBER_ITEMS).await?;
+    let marker = deps.store.get(&keys::email_marker(&member.email_hash), now).await?;
     let records: Vec<Value> = items
         .iter()
         .filter(|i| i.key != keys::member(&member.id))

@@ -11,13 +11,8 @@ fn filter() -> EnvFilter {
 
 /// JSON logs for Lambda.
 pub fn init_lambda() {
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter())
-        .with_current_span(false)
-        .with_ansi(false)
-        .with_target(false)
-        .try_init();
+    let _ =
+        tracing_subscriber::fmt().json().with_env_filter(filter()).with_current_span(false).with_ansi(false).with_target(false).try_init();
 }
 
 /// Human-readable logs on stderr for the local runner.

@@ -23,13 +23,8 @@ impl TestDeps {
 
     pub fn with_config(config: Config) -> Self {
         let clock = Arc::new(ManualClock::new(SystemClock.now()));
-        let (deps, outbox) =
-            Deps::in_memory(config, clock.clone()).expect("in-memory dependencies");
-        TestDeps {
-            deps,
-            outbox,
-            clock,
-        }
+        let (deps, outbox) = Deps::in_memory(config, clock.clone()).expect("in-memory dependencies");
+        TestDeps { deps, outbox, clock }
     }
 
     /// Every mail sent so far.
@@ -39,8 +34,7 @@ impl TestDeps {
 
     /// The token of the latest e-mail link with this purpose sent to `to`.
     pub fn latest_link(&self, to: &str, purpose: &str) -> String {
-        latest_link(&self.mails(), to, purpose)
-            .unwrap_or_else(|| panic!("no {purpose} link in the outbox"))
+        latest_link(&self.mails(), to, purpose).unwrap_or_else(|| panic!("no {purpose} link in the outbox"))
     }
 }
 
@@ -64,16 +58,12 @@ pub fn latest_link(mails: &[StoredMail], to: &str, purpose: &str) -> Option<Stri
 /// Loads `events/<name>.json` (an API Gateway HTTP API v2 event) as a `lambda_http::Request`, replacing
 /// each `(placeholder, value)` in the raw JSON first.
 pub fn event(name: &str, replacements: &[(&str, &str)]) -> Request {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../events")
-        .join(format!("{name}.json"));
-    let mut raw =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events").join(format!("{name}.json"));
+    let mut raw = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     for (from, to) in replacements {
         raw = raw.replace(from, to);
     }
-    lambda_http::request::from_str(&raw)
-        .unwrap_or_else(|e| panic!("{name}.json is not an HTTP API event: {e}"))
+    lambda_http::request::from_str(&raw).unwrap_or_else(|e| panic!("{name}.json is not an HTTP API event: {e}"))
 }
 
 /// Replaces a request's body.

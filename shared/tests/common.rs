@@ -24,23 +24,14 @@ pub async fn dynamodb() -> DynamoStore {
         .region(aws_sdk_dynamodb::config::Region::new("eu-west-3"))
         .credentials_provider(local_credentials())
         .build();
-    let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::from_conf(conf),
-        format!("t-{}", ulid::Ulid::generate()),
-    );
-    store
-        .ensure_table()
-        .await
-        .expect("DynamoDB Local accepts CreateTable");
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(conf), format!("t-{}", ulid::Ulid::generate()));
+    store.ensure_table().await.expect("DynamoDB Local accepts CreateTable");
     store
 }
 
 /// The local SES server's endpoint.
 pub fn ses_endpoint() -> String {
-    required(
-        "ENTRAIDE_TEST_SES",
-        "the local SES server (aws-ses-v2-local)",
-    )
+    required("ENTRAIDE_TEST_SES", "the local SES server (aws-ses-v2-local)")
 }
 
 pub fn ses_client() -> aws_sdk_ses::Client {

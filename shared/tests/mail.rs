@@ -34,39 +34,19 @@ async fn the_outbox_keeps_every_message_with_its_links() {
     outbox.send(&sample("b@example.org", "2")).await.unwrap();
     // A second handle on the same directory (another process, e.g. after a restart) sees them.
     let again = Outbox::open(dir.path()).unwrap().list().unwrap();
-    assert_eq!(
-        again.iter().map(|m| m.to.as_str()).collect::<Vec<_>>(),
-        ["a@example.org", "b@example.org"]
-    );
+    assert_eq!(again.iter().map(|m| m.to.as_str()).collect::<Vec<_>>(), ["a@example.org", "b@example.org"]);
     assert_eq!(again[0].links.len(), 2);
-    assert!(
-        again[0].html.contains("Élodie")
-            && again[0]
-                .text
-                .contains("http://127.0.0.1:3000/link#verify-token")
-    );
+    assert!(again[0].html.contains("Élodie") && again[0].text.contains("http://127.0.0.1:3000/link#verify-token"));
 }
 
 #[tokio::test]
 async fn ses_delivers_text_and_html_in_utf8_to_the_recipient() {
     let marker = ulid::Ulid::generate().to_string();
-    let mailer = SesMailer::new(
-        common::ses_client(),
-        "Entraide <no-reply@entraide.example>",
-        None,
-    );
-    let id = mailer
-        .send(&sample("elodie@example.org", &marker))
-        .await
-        .expect("the local SES accepts SendEmail");
+    let mailer = SesMailer::new(common::ses_client(), "Entraide <no-reply@entraide.example>", None);
+    let id = mailer.send(&sample("elodie@example.org", &marker)).await.expect("the local SES accepts SendEmail");
     assert!(!id.is_empty());
 
-    let store: serde_json::Value = reqwest::get(format!("{}/store", common::ses_endpoint()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let store: serde_json::Value = reqwest::get(format!("{}/store", common::ses_endpoint())).await.unwrap().json().await.unwrap();
     let mail = store["emails"]
         .as_array()
         .unwrap()
@@ -74,30 +54,10 @@ async fn ses_delivers_text_and_html_in_utf8_to_the_recipient() {
         .find(|m| m["subject"].as_str().is_some_and(|s| s.ends_with(&marker)))
         .expect("the message is in the SES store");
     assert_eq!(mail["destination"]["to"][0], "elodie@example.org");
-    assert!(
-        mail["from"]
-            .as_str()
-            .unwrap()
-            .contains("no-reply@entraide.example")
-    );
-    assert!(
-        mail["subject"]
-            .as_str()
-            .unwrap()
-            .starts_with("Confirmez votre adresse e-mail – Entraide")
-    );
-    assert!(
-        mail["body"]["text"]
-            .as_str()
-            .unwrap()
-            .contains("Bonjour Élodie,")
-    );
-    assert!(
-        mail["body"]["html"]
-            .as_str()
-            .unwrap()
-            .contains("href=\"http://127.0.0.1:3000/link#erase-token\"")
-    );
+    assert!(mail["from"].as_str().unwrap().contains("no-reply@entraide.example"));
+    assert!(mail["subject"].as_str().unwrap().starts_with("Confirmez votre adresse e-mail – Entraide"));
+    assert!(mail["body"]["text"].as_str().unwrap().contains("Bonjour Élodie,"));
+    assert!(mail["body"]["html"].as_str().unwrap().contains("href=\"http://127.0.0.1:3000/link#erase-token\""));
 }
 
 #[tokio::test]
@@ -108,14 +68,7 @@ async fn an_unreachable_ses_is_an_error_without_the_recipient_in_it() {
         .region(aws_sdk_ses::config::Region::new("eu-west-3"))
         .credentials_provider(common::local_credentials())
         .build();
-    let mailer = SesMailer::new(
-        aws_sdk_ses::Client::from_conf(conf),
-        "no-reply@entraide.example",
-        None,
-    );
-    let err = mailer
-        .send(&sample("secret.person@example.org", "x"))
-        .await
-        .unwrap_err();
+    let mailer = SesMailer::new(aws_sdk_ses::Client::from_conf(conf), "no-reply@entraide.example", None);
+    let err = mailer.send(&sample("secret.person@example.org", "x")).await.unwrap_err();
     assert!(!err.to_string().contains("secret.person"), "{err}");
 }

@@ -31,14 +31,8 @@ mod checks {
     pub async fn a_put_item_reads_back_identically(s: Arc<dyn ItemStore>) {
         let v = json!({"entity": "t", "expires_at": NOW + 60, "name": "Zoë 美咲", "n": 42, "neg": -7, "f": 1.5, "ok": true,
                        "none": null, "list": [1, "a", {"x": 1}], "map": {"k": "v", "deep": {"z": [true]}}});
-        s.transact(vec![put(item("P#1", "A", v.clone()), Cond::Always)], NOW)
-            .await
-            .unwrap();
-        let got = s
-            .get(&Key::new("P#1", "A"), NOW)
-            .await
-            .unwrap()
-            .expect("item");
+        s.transact(vec![put(item("P#1", "A", v.clone()), Cond::Always)], NOW).await.unwrap();
+        let got = s.get(&Key::new("P#1", "A"), NOW).await.unwrap().expect("item");
         assert_eq!(Value::Object(got.attrs), v);
         assert!(s.get(&Key::new("P#1", "B"), NOW).await.unwrap().is_none());
     }
@@ -47,56 +41,23 @@ mod checks {
         s.transact(
             vec![
                 put(item("P#2", "OLD", json!({"expires_at": NOW})), Cond::Always),
-                put(
-                    item("P#2", "NEW", json!({"expires_at": NOW + 1})),
-                    Cond::Always,
-                ),
+                put(item("P#2", "NEW", json!({"expires_at": NOW + 1})), Cond::Always),
                 put(item("P#2", "FOREVER", json!({"stat": 1})), Cond::Always),
             ],
             NOW - 10,
         )
         .await
         .unwrap();
-        assert!(
-            s.get(&Key::new("P#2", "OLD"), NOW).await.unwrap().is_none(),
-            "expires_at == now is expired"
-        );
+        assert!(s.get(&Key::new("P#2", "OLD"), NOW).await.unwrap().is_none(), "expires_at == now is expired");
         assert!(s.get(&Key::new("P#2", "NEW"), NOW).await.unwrap().is_some());
-        let sks: Vec<String> = s
-            .query_prefix("P#2", "", NOW, 10)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|i| i.key.sk)
-            .collect();
+        let sks: Vec<String> = s.query_prefix("P#2", "", NOW, 10).await.unwrap().into_iter().map(|i| i.key.sk).collect();
         assert_eq!(sks, ["FOREVER", "NEW"]);
         // An expired item counts as absent for conditions, not as live.
-        let live = s
-            .transact(
-                vec![WriteOp::Check {
-                    key: Key::new("P#2", "OLD"),
-                    cond: Cond::Live,
-                }],
-                NOW,
-            )
-            .await;
+        let live = s.transact(vec![WriteOp::Check { key: Key::new("P#2", "OLD"), cond: Cond::Live }], NOW).await;
         assert!(matches!(live, Err(StoreError::Conflict)));
-        s.transact(
-            vec![put(
-                item("P#2", "OLD", json!({"expires_at": NOW + 5, "v": 2})),
-                Cond::Absent,
-            )],
-            NOW,
-        )
-        .await
-        .unwrap();
+        s.transact(vec![put(item("P#2", "OLD", json!({"expires_at": NOW + 5, "v": 2})), Cond::Absent)], NOW).await.unwrap();
         // A live item without expiry is not absent.
-        let again = s
-            .transact(
-                vec![put(item("P#2", "FOREVER", json!({})), Cond::Absent)],
-                NOW,
-            )
-            .await;
+        let again = s.transact(vec![put(item("P#2", "FOREVER", json!({})), Cond::Absent)], NOW).await;
         assert!(matches!(again, Err(StoreError::Conflict)));
     }
 
@@ -105,14 +66,7 @@ mod checks {
             .map(|i| {
                 let s = s.clone();
                 tokio::spawn(async move {
-                    s.transact(
-                        vec![put(
-                            item("P#3", "ONE", json!({"writer": i, "expires_at": NOW + 60})),
-                            Cond::Absent,
-                        )],
-                        NOW,
-                    )
-                    .await
+                    s.transact(vec![put(item("P#3", "ONE", json!({"writer": i, "expires_at": NOW + 60})), Cond::Absent)], NOW).await
                 })
             })
             .collect();
@@ -128,20 +82,12 @@ mod checks {
     }
 
     pub async fn a_failed_condition_writes_nothing(s: Arc<dyn ItemStore>) {
-        s.transact(
-            vec![put(item("P#4", "TAKEN", json!({"v": 1})), Cond::Always)],
-            NOW,
-        )
-        .await
-        .unwrap();
+        s.transact(vec![put(item("P#4", "TAKEN", json!({"v": 1})), Cond::Always)], NOW).await.unwrap();
         let r = s
             .transact(
                 vec![
                     put(item("P#4", "A", json!({"v": 1})), Cond::Always),
-                    WriteOp::Delete {
-                        key: Key::new("P#4", "TAKEN"),
-                        cond: Cond::Always,
-                    },
+                    WriteOp::Delete { key: Key::new("P#4", "TAKEN"), cond: Cond::Always },
                     put(item("P#4", "TAKEN", json!({"v": 2})), Cond::Absent),
                 ],
                 NOW,
@@ -153,11 +99,7 @@ mod checks {
             .transact(
                 vec![
                     put(item("P#4", "A", json!({"v": 1})), Cond::Always),
-                    WriteOp::Update {
-                        key: Key::new("P#4", "B"),
-                        set: attrs(json!({"v": 1})),
-                        cond: Cond::Always,
-                    },
+                    WriteOp::Update { key: Key::new("P#4", "B"), set: attrs(json!({"v": 1})), cond: Cond::Always },
                     put(item("P#4", "TAKEN", json!({"v": 2})), Cond::Absent),
                 ],
                 NOW,
@@ -166,128 +108,43 @@ mod checks {
         assert!(matches!(r, Err(StoreError::Conflict)), "{r:?}");
         assert!(s.get(&Key::new("P#4", "A"), NOW).await.unwrap().is_none());
         assert!(s.get(&Key::new("P#4", "B"), NOW).await.unwrap().is_none());
-        assert_eq!(
-            s.get(&Key::new("P#4", "TAKEN"), NOW)
-                .await
-                .unwrap()
-                .unwrap()
-                .attrs["v"],
-            1
-        );
+        assert_eq!(s.get(&Key::new("P#4", "TAKEN"), NOW).await.unwrap().unwrap().attrs["v"], 1);
     }
 
     pub async fn live_with_compares_attribute_values(s: Arc<dyn ItemStore>) {
         let k = Key::new("P#5", "Q");
-        s.transact(
-            vec![put(
-                item(
-                    "P#5",
-                    "Q",
-                    json!({"count": 1, "window": NOW, "expires_at": NOW + 60}),
-                ),
-                Cond::Always,
-            )],
-            NOW,
-        )
-        .await
-        .unwrap();
+        s.transact(vec![put(item("P#5", "Q", json!({"count": 1, "window": NOW, "expires_at": NOW + 60})), Cond::Always)], NOW)
+            .await
+            .unwrap();
         let bump = |from: i64, to: i64| WriteOp::Update {
             key: k.clone(),
             set: attrs(json!({"count": to})),
-            cond: Cond::LiveWith(vec![
-                ("count".into(), json!(from)),
-                ("window".into(), json!(NOW)),
-            ]),
+            cond: Cond::LiveWith(vec![("count".into(), json!(from)), ("window".into(), json!(NOW))]),
         };
         s.transact(vec![bump(1, 2)], NOW).await.unwrap();
-        assert!(matches!(
-            s.transact(vec![bump(1, 3)], NOW).await,
-            Err(StoreError::Conflict)
-        ));
+        assert!(matches!(s.transact(vec![bump(1, 3)], NOW).await, Err(StoreError::Conflict)));
         let got = s.get(&k, NOW).await.unwrap().unwrap();
-        assert_eq!(
-            (got.attrs["count"].clone(), got.attrs["window"].clone()),
-            (json!(2), json!(NOW)),
-            "other attributes kept"
-        );
+        assert_eq!((got.attrs["count"].clone(), got.attrs["window"].clone()), (json!(2), json!(NOW)), "other attributes kept");
         // On an expired item, LiveWith fails even if the values match.
-        assert!(matches!(
-            s.transact(vec![bump(2, 3)], NOW + 60).await,
-            Err(StoreError::Conflict)
-        ));
+        assert!(matches!(s.transact(vec![bump(2, 3)], NOW + 60).await, Err(StoreError::Conflict)));
     }
 
     pub async fn update_creates_or_merges_and_delete_removes(s: Arc<dyn ItemStore>) {
         let k = Key::new("P#6", "U");
-        s.transact(
-            vec![WriteOp::Update {
-                key: k.clone(),
-                set: attrs(json!({"a": 1})),
-                cond: Cond::Always,
-            }],
-            NOW,
-        )
-        .await
-        .unwrap();
-        s.transact(
-            vec![WriteOp::Update {
-                key: k.clone(),
-                set: attrs(json!({"b": "x"})),
-                cond: Cond::Live,
-            }],
-            NOW,
-        )
-        .await
-        .unwrap();
-        assert_eq!(
-            Value::Object(s.get(&k, NOW).await.unwrap().unwrap().attrs),
-            json!({"a": 1, "b": "x"})
-        );
+        s.transact(vec![WriteOp::Update { key: k.clone(), set: attrs(json!({"a": 1})), cond: Cond::Always }], NOW).await.unwrap();
+        s.transact(vec![WriteOp::Update { key: k.clone(), set: attrs(json!({"b": "x"})), cond: Cond::Live }], NOW).await.unwrap();
+        assert_eq!(Value::Object(s.get(&k, NOW).await.unwrap().unwrap().attrs), json!({"a": 1, "b": "x"}));
         let missing = Key::new("P#6", "MISSING");
         assert!(matches!(
-            s.transact(
-                vec![WriteOp::Update {
-                    key: missing.clone(),
-                    set: attrs(json!({"a": 1})),
-                    cond: Cond::Live
-                }],
-                NOW
-            )
-            .await,
+            s.transact(vec![WriteOp::Update { key: missing.clone(), set: attrs(json!({"a": 1})), cond: Cond::Live }], NOW).await,
             Err(StoreError::Conflict)
         ));
         assert!(s.get(&missing, NOW).await.unwrap().is_none());
-        s.transact(
-            vec![WriteOp::Delete {
-                key: k.clone(),
-                cond: Cond::Live,
-            }],
-            NOW,
-        )
-        .await
-        .unwrap();
+        s.transact(vec![WriteOp::Delete { key: k.clone(), cond: Cond::Live }], NOW).await.unwrap();
         assert!(s.get(&k, NOW).await.unwrap().is_none());
         // Deleting what is not there is a no-op unless a condition says otherwise.
-        s.transact(
-            vec![WriteOp::Delete {
-                key: k.clone(),
-                cond: Cond::Always,
-            }],
-            NOW,
-        )
-        .await
-        .unwrap();
-        assert!(matches!(
-            s.transact(
-                vec![WriteOp::Delete {
-                    key: k,
-                    cond: Cond::Live
-                }],
-                NOW
-            )
-            .await,
-            Err(StoreError::Conflict)
-        ));
+        s.transact(vec![WriteOp::Delete { key: k.clone(), cond: Cond::Always }], NOW).await.unwrap();
+        assert!(matches!(s.transact(vec![WriteOp::Delete { key: k, cond: Cond::Live }], NOW).await, Err(StoreError::Conflict)));
     }
 
     pub async fn queries_read_every_page_in_order_and_never_cut_silently(s: Arc<dyn ItemStore>) {
@@ -295,14 +152,7 @@ mod checks {
         let pad = "x".repeat(4000);
         let mut ops = Vec::new();
         for i in 0..300 {
-            ops.push(put(
-                item(
-                    "P#7",
-                    &format!("ITEM#{i:04}"),
-                    json!({"i": i, "pad": pad, "expires_at": NOW + 60}),
-                ),
-                Cond::Always,
-            ));
+            ops.push(put(item("P#7", &format!("ITEM#{i:04}"), json!({"i": i, "pad": pad, "expires_at": NOW + 60})), Cond::Always));
             if ops.len() == 25 {
                 s.transact(std::mem::take(&mut ops), NOW).await.unwrap();
             }
@@ -311,79 +161,40 @@ mod checks {
             vec![
                 put(item("P#7", "OTHER#1", json!({})), Cond::Always),
                 put(item("P#70", "ITEM#0000", json!({})), Cond::Always),
-                put(
-                    item("P#7", "ITEM#9999", json!({"expires_at": NOW - 1})),
-                    Cond::Always,
-                ),
+                put(item("P#7", "ITEM#9999", json!({"expires_at": NOW - 1})), Cond::Always),
             ],
             NOW,
         )
         .await
         .unwrap();
         let items = s.query_prefix("P#7", "ITEM#", NOW, 1000).await.unwrap();
-        let idx: Vec<i64> = items
-            .iter()
-            .map(|i| i.attrs["i"].as_i64().unwrap())
-            .collect();
+        let idx: Vec<i64> = items.iter().map(|i| i.attrs["i"].as_i64().unwrap()).collect();
         assert_eq!(idx, (0..300).collect::<Vec<_>>());
-        assert_eq!(
-            s.query_prefix("P#7", "", NOW, 1000).await.unwrap().len(),
-            301
-        );
-        assert!(matches!(
-            s.query_prefix("P#7", "ITEM#", NOW, 100).await,
-            Err(StoreError::Limit(_))
-        ));
+        assert_eq!(s.query_prefix("P#7", "", NOW, 1000).await.unwrap().len(), 301);
+        assert!(matches!(s.query_prefix("P#7", "ITEM#", NOW, 100).await, Err(StoreError::Limit(_))));
     }
 
     pub async fn transactions_respect_the_operation_limit(s: Arc<dyn ItemStore>) {
-        let ops: Vec<WriteOp> = (0..101)
-            .map(|i| put(item("P#8", &format!("{i}"), json!({})), Cond::Always))
-            .collect();
-        assert!(matches!(
-            s.transact(ops, NOW).await,
-            Err(StoreError::Limit(_))
-        ));
+        let ops: Vec<WriteOp> = (0..101).map(|i| put(item("P#8", &format!("{i}"), json!({})), Cond::Always)).collect();
+        assert!(matches!(s.transact(ops, NOW).await, Err(StoreError::Limit(_))));
         assert!(s.query_prefix("P#8", "", NOW, 10).await.unwrap().is_empty());
-        let ops: Vec<WriteOp> = (0..100)
-            .map(|i| put(item("P#8", &format!("{i:03}"), json!({})), Cond::Always))
-            .collect();
+        let ops: Vec<WriteOp> = (0..100).map(|i| put(item("P#8", &format!("{i:03}"), json!({})), Cond::Always)).collect();
         s.transact(ops, NOW).await.unwrap();
-        assert_eq!(
-            s.query_prefix("P#8", "", NOW, 1000).await.unwrap().len(),
-            100
-        );
+        assert_eq!(s.query_prefix("P#8", "", NOW, 1000).await.unwrap().len(), 100);
     }
 
     pub async fn dump_shows_everything_physically_present(s: Arc<dyn ItemStore>) {
         s.transact(
             vec![
-                put(
-                    item("P#9", "LIVE", json!({"expires_at": NOW + 5})),
-                    Cond::Always,
-                ),
-                put(
-                    item("P#9", "GONE", json!({"expires_at": NOW - 5})),
-                    Cond::Always,
-                ),
+                put(item("P#9", "LIVE", json!({"expires_at": NOW + 5})), Cond::Always),
+                put(item("P#9", "GONE", json!({"expires_at": NOW - 5})), Cond::Always),
             ],
             NOW,
         )
         .await
         .unwrap();
-        let keys: Vec<String> = s
-            .dump()
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|i| i.key.pk == "P#9")
-            .map(|i| i.key.sk)
-            .collect();
-        assert_eq!(
-            keys,
-            ["GONE", "LIVE"],
-            "the audit shows expired items that are still stored"
-        );
+        let keys: Vec<String> = s.dump().await.unwrap().into_iter().filter(|i| i.key.pk == "P#9").map(|i| i.key.sk).collect();
+        assert_eq!(keys, ["GONE", "LIVE"], "the audit shows expired items that are still stored");
     }
 }
 
@@ -427,14 +238,8 @@ async fn the_embedded_store_sweeps_expired_items_and_survives_a_reopen() {
         let s = SqliteStore::open(dir.path()).unwrap();
         s.transact(
             vec![
-                put(
-                    item("S#1", "OLD", json!({"expires_at": NOW - 1})),
-                    Cond::Always,
-                ),
-                put(
-                    item("S#1", "NEW", json!({"expires_at": NOW + 1})),
-                    Cond::Always,
-                ),
+                put(item("S#1", "OLD", json!({"expires_at": NOW - 1})), Cond::Always),
+                put(item("S#1", "NEW", json!({"expires_at": NOW + 1})), Cond::Always),
             ],
             NOW,
         )
@@ -443,12 +248,6 @@ async fn the_embedded_store_sweeps_expired_items_and_survives_a_reopen() {
         assert_eq!(s.sweep_expired(NOW).await.unwrap(), 1);
     }
     let reopened = SqliteStore::open(dir.path()).unwrap();
-    let keys: Vec<String> = reopened
-        .dump()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|i| i.key.sk)
-        .collect();
+    let keys: Vec<String> = reopened.dump().await.unwrap().into_iter().map(|i| i.key.sk).collect();
     assert_eq!(keys, ["NEW"]);
 }

@@ -20,10 +20,7 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
         async {
             let body: ConfirmBody = http::parse_json(&req)?;
             let answer = match members::follow_link(deps, &body.token).await? {
-                LinkOutcome::Verified {
-                    session,
-                    session_expires_at,
-                } => json!({
+                LinkOutcome::Verified { session, session_expires_at } => json!({
                     "action": "verified",
                     "session": session.as_str(),
                     "session_expires_at": rfc3339(session_expires_at),
@@ -60,10 +57,7 @@ mod tests {
         assert_eq!((status, body["action"].as_str()), (200, Some("verified")));
         assert!(body["session"].as_str().is_some_and(|s| s.len() > 40));
         let (status, body) = read(handle(&t.deps, confirm(&token)).await);
-        assert_eq!(
-            (status, body["error"]["code"].as_str()),
-            (410, Some("link_used"))
-        );
+        assert_eq!((status, body["error"]["code"].as_str()), (410, Some("link_used")));
     }
 
     #[tokio::test]
@@ -77,10 +71,7 @@ mod tests {
         assert_eq!(read(handle(&t.deps, confirm(&tampered)).await).0, 401);
         t.clock.advance(25 * 3600);
         let (status, body) = read(handle(&t.deps, confirm(&token)).await);
-        assert_eq!(
-            (status, body["error"]["code"].as_str()),
-            (410, Some("link_expired"))
-        );
+        assert_eq!((status, body["error"]["code"].as_str()), (410, Some("link_expired")));
     }
 
     #[tokio::test]
@@ -91,10 +82,7 @@ mod tests {
         let (status, body) = read(handle(&t.deps, confirm(&token)).await);
         assert_eq!((status, body), (200, json!({"action": "erased"})));
         let left = t.deps.store.dump().await.unwrap();
-        assert!(
-            left.iter().all(|i| i.key.pk.starts_with("LINK#")),
-            "only the used-link marker remains: {left:?}"
-        );
+        assert!(left.iter().all(|i| i.key.pk.starts_with("LINK#")), "only the used-link marker remains: {left:?}");
         assert_eq!(read(handle(&t.deps, confirm(&token)).await).0, 410);
     }
 
@@ -106,9 +94,6 @@ mod tests {
         let (_, body) = read(handle(&t.deps, confirm(&token)).await);
         let session = body["session"].as_str().unwrap();
         let (status, body) = read(handle(&t.deps, confirm(session)).await);
-        assert_eq!(
-            (status, body["error"]["code"].as_str()),
-            (401, Some("wrong_purpose"))
-        );
+        assert_eq!((status, body["error"]["code"].as_str()), (401, Some("wrong_purpose")));
     }
 }

@@ -42,8 +42,7 @@ mod tests {
     async fn export_returns_the_profile() {
         let t = TestDeps::new();
         let s = session(&t).await;
-        let (status, body) =
-            read(handle(&t.deps, event("me-get", &[("REPLACE_WITH_A_SESSION", &s)])).await);
+        let (status, body) = read(handle(&t.deps, event("me-get", &[("REPLACE_WITH_A_SESSION", &s)])).await);
         assert_eq!(status, 200);
         assert_eq!(body["profile"]["email"], "lea.martin@example.org");
         assert_eq!(body["profile"]["first_name"], "Léa");
@@ -57,53 +56,22 @@ mod tests {
     async fn delete_erases_everything_and_revokes_the_session() {
         let t = TestDeps::new();
         let s = session(&t).await;
-        let (status, _) = read(
-            handle(
-                &t.deps,
-                event("me-delete", &[("REPLACE_WITH_A_SESSION", &s)]),
-            )
-            .await,
-        );
+        let (status, _) = read(handle(&t.deps, event("me-delete", &[("REPLACE_WITH_A_SESSION", &s)])).await);
         assert_eq!(status, 200);
         let dump = t.deps.store.dump().await.unwrap();
-        assert!(
-            dump.iter().all(|i| i.key.pk.starts_with("LINK#")),
-            "{dump:?}"
-        );
-        let (status, body) =
-            read(handle(&t.deps, event("me-get", &[("REPLACE_WITH_A_SESSION", &s)])).await);
-        assert_eq!(
-            (status, body["error"]["code"].as_str()),
-            (401, Some("session_revoked"))
-        );
+        assert!(dump.iter().all(|i| i.key.pk.starts_with("LINK#")), "{dump:?}");
+        let (status, body) = read(handle(&t.deps, event("me-get", &[("REPLACE_WITH_A_SESSION", &s)])).await);
+        assert_eq!((status, body["error"]["code"].as_str()), (401, Some("session_revoked")));
     }
 
     #[tokio::test]
     async fn no_session_or_a_link_token_is_unauthorized() {
         let t = TestDeps::new();
-        let (status, body) = read(
-            handle(
-                &t.deps,
-                event("me-get", &[("Bearer REPLACE_WITH_A_SESSION", "")]),
-            )
-            .await,
-        );
-        assert_eq!(
-            (status, body["error"]["code"].as_str()),
-            (401, Some("missing_session"))
-        );
+        let (status, body) = read(handle(&t.deps, event("me-get", &[("Bearer REPLACE_WITH_A_SESSION", "")])).await);
+        assert_eq!((status, body["error"]["code"].as_str()), (401, Some("missing_session")));
         let _ = session(&t).await;
         let link = t.latest_link("lea.martin@example.org", "erase");
-        let (status, body) = read(
-            handle(
-                &t.deps,
-                event("me-get", &[("REPLACE_WITH_A_SESSION", &link)]),
-            )
-            .await,
-        );
-        assert_eq!(
-            (status, body["error"]["code"].as_str()),
-            (401, Some("wrong_purpose"))
-        );
+        let (status, body) = read(handle(&t.deps, event("me-get", &[("REPLACE_WITH_A_SESSION", &link)])).await);
+        assert_eq!((status, body["error"]["code"].as_str()), (401, Some("wrong_purpose")));
     }
 }

@@ -5,8 +5,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init_lambda();
     let deps = shared::deps::Deps::from_env().await?;
     let deps = &deps;
-    lambda_http::run(lambda_http::service_fn(move |req| async move {
-        Ok::<_, std::convert::Infallible>(me::handler::handle(deps, req).await)
-    }))
+    lambda_http::run(lambda_http::service_fn(
+        move |req| async move { Ok::<_, std::convert::Infallible>(me::handler::handle(deps, req).await) },
+    ))
     .await
 }

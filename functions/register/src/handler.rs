@@ -29,10 +29,7 @@ mod tests {
         let mails = t.mails();
         assert_eq!(mails.len(), 1);
         assert_eq!(mails[0].to, "lea.martin@example.org");
-        assert!(
-            mails[0].subject.contains("Confirmez"),
-            "French by the body's locale"
-        );
+        assert!(mails[0].subject.contains("Confirmez"), "French by the body's locale");
     }
 
     #[tokio::test]
@@ -71,22 +68,22 @@ mod tests {
     #[tokio::test]
     async fn invalid_fields_are_named_and_nothing_is_written() {
         let t = TestDeps::new();
-        let base =
-            r#""email":"a@example.org","first_name":"Léa","community":"health","consent":true"#;
+        let base = r#""email":"a@example.org","first_name":"Léa","community":"health","consent":true"#;
         let cases = [
             (format!(r#"{{{base},"postal_code":"99999"}}"#), 422, "invalid_postal_code", "postal_code"),
             (format!(r#"{{{base},"postal_code":"75011","role":"submariner"}}"#), 422, "invalid_role", "role"),
             (format!(r#"{{{base},"postal_code":75011}}"#), 400, "invalid_type", "postal_code"),
             (format!(r#"{{{base},"postal_code":"75011","admin":true}}"#), 400, "unknown_field", "admin"),
-            (r#"{"email":"a@example.org","first_name":"Léa","postal_code":"75011","community":"health","consent":false}"#.into(), 422, "consent_required", "consent"),
+            (
+                r#"{"email":"a@example.org","first_name":"Léa","postal_code":"75011","community":"health","consent":false}"#.into(),
+                422,
+                "consent_required",
+                "consent",
+            ),
         ];
         for (body, status, code, field) in cases {
             let (s, b) = read(handle(&t.deps, with_body(event("register", &[]), &body)).await);
-            assert_eq!(
-                (s, b["error"]["code"].as_str(), b["error"]["field"].as_str()),
-                (status, Some(code), Some(field)),
-                "{body}"
-            );
+            assert_eq!((s, b["error"]["code"].as_str(), b["error"]["field"].as_str()), (status, Some(code), Some(field)), "{body}");
         }
         assert!(t.mails().is_empty());
         assert!(t.deps.store.dump().await.unwrap().is_empty());

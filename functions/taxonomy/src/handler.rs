@@ -10,9 +10,7 @@ pub async fn handle(_req: Request) -> Response<Body> {
         // Changes only with a deployment.
         .header("cache-control", "public, max-age=3600")
         .header("x-content-type-options", "nosniff")
-        .body(Body::Text(
-            shared::domain::taxonomy::TAXONOMY_JSON.to_owned(),
-        ))
+        .body(Body::Text(shared::domain::taxonomy::TAXONOMY_JSON.to_owned()))
         .unwrap_or_else(|_| Response::new(Body::Empty))
 }
 
@@ -25,22 +23,10 @@ mod tests {
     async fn serves_every_list_with_both_languages() {
         let (status, body) = read(handle(event("taxonomy", &[])).await);
         assert_eq!(status, 200);
-        for list in [
-            "communities",
-            "help_types",
-            "listing_domains",
-            "business_categories",
-            "child_age_ranges",
-            "locales",
-        ] {
+        for list in ["communities", "help_types", "listing_domains", "business_categories", "child_age_ranges", "locales"] {
             let entries = body[list].as_array().unwrap_or_else(|| panic!("{list}"));
             assert!(!entries.is_empty(), "{list}");
-            assert!(
-                entries
-                    .iter()
-                    .all(|e| e["label"]["fr"].is_string() && e["label"]["en"].is_string()),
-                "{list}"
-            );
+            assert!(entries.iter().all(|e| e["label"]["fr"].is_string() && e["label"]["en"].is_string()), "{list}");
         }
     }
 }

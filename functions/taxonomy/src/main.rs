@@ -3,8 +3,6 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init_lambda();
-    lambda_http::run(lambda_http::service_fn(|req| async move {
-        Ok::<_, std::convert::Infallible>(taxonomy::handler::handle(req).await)
-    }))
-    .await
+    lambda_http::run(lambda_http::service_fn(|req| async move { Ok::<_, std::convert::Infallible>(taxonomy::handler::handle(req).await) }))
+        .await
 }

@@ -19,18 +19,10 @@ impl Email {
             return Err(INVALID);
         }
         let (local, domain) = s.split_once('@').ok_or(INVALID)?;
-        if local.is_empty()
-            || local.len() > 64
-            || local.starts_with('.')
-            || local.ends_with('.')
-            || local.contains("..")
-        {
+        if local.is_empty() || local.len() > 64 || local.starts_with('.') || local.ends_with('.') || local.contains("..") {
             return Err(INVALID);
         }
-        if !local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
-        {
+        if !local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c)) {
             return Err(INVALID);
         }
         let labels: Vec<&str> = domain.split('.').collect();
@@ -38,11 +30,7 @@ impl Email {
             return Err(INVALID);
         }
         for label in &labels {
-            if label.is_empty()
-                || label.len() > 63
-                || label.starts_with('-')
-                || label.ends_with('-')
-            {
+            if label.is_empty() || label.len() > 63 || label.starts_with('-') || label.ends_with('-') {
                 return Err(INVALID);
             }
             if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
@@ -50,9 +38,7 @@ impl Email {
             }
         }
         let tld = labels[labels.len() - 1];
-        if tld.len() < 2
-            || !(tld.chars().all(|c| c.is_ascii_alphabetic()) || tld.starts_with("xn--"))
-        {
+        if tld.len() < 2 || !(tld.chars().all(|c| c.is_ascii_alphabetic()) || tld.starts_with("xn--")) {
             return Err(INVALID);
         }
         Ok(Email(s))
@@ -80,10 +66,7 @@ mod tests {
             ("alice@example.org", "alice@example.org"),
             ("  Alice.Martin@Example.FR ", "alice.martin@example.fr"),
             ("a+tag@sub.domain.co.uk", "a+tag@sub.domain.co.uk"),
-            (
-                "o'neil@xn--bcher-kva.example",
-                "o'neil@xn--bcher-kva.example",
-            ),
+            ("o'neil@xn--bcher-kva.example", "o'neil@xn--bcher-kva.example"),
         ] {
             assert_eq!(Email::parse(raw).unwrap().as_str(), normal, "{raw}");
         }

@@ -14,28 +14,16 @@ impl FirstName {
     pub fn parse(raw: &str) -> Result<FirstName, ParseError> {
         let s = raw.trim();
         if s.is_empty() {
-            return Err(ParseError::new(
-                "invalid_first_name",
-                "the first name is empty",
-            ));
+            return Err(ParseError::new("invalid_first_name", "the first name is empty"));
         }
         if s.graphemes(true).count() > Self::MAX_GRAPHEMES {
-            return Err(ParseError::new(
-                "invalid_first_name",
-                "the first name is longer than 50 characters",
-            ));
+            return Err(ParseError::new("invalid_first_name", "the first name is longer than 50 characters"));
         }
         if s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
-            return Err(ParseError::new(
-                "invalid_first_name",
-                "the first name contains control characters",
-            ));
+            return Err(ParseError::new("invalid_first_name", "the first name contains control characters"));
         }
         if !s.chars().any(char::is_alphabetic) {
-            return Err(ParseError::new(
-                "invalid_first_name",
-                "the first name must contain a letter",
-            ));
+            return Err(ParseError::new("invalid_first_name", "the first name must contain a letter"));
         }
         Ok(FirstName(s.to_owned()))
     }
@@ -55,17 +43,7 @@ mod tests {
 
     #[test]
     fn accepts_names_people_have() {
-        for raw in [
-            "Léa",
-            "Jean-Pierre",
-            "Zoë",
-            "Anne Marie",
-            "D'Artagnan",
-            "Łukasz",
-            "محمد",
-            "美咲",
-            "  Paul  ",
-        ] {
+        for raw in ["Léa", "Jean-Pierre", "Zoë", "Anne Marie", "D'Artagnan", "Łukasz", "محمد", "美咲", "  Paul  "] {
             assert!(FirstName::parse(raw).is_ok(), "refused {raw:?}");
         }
         // 50 graphemes, each made of several code points, is still 50.
@@ -75,17 +53,7 @@ mod tests {
 
     #[test]
     fn refuses_empty_long_or_hostile_names() {
-        for raw in [
-            "",
-            "   ",
-            &"a".repeat(51),
-            &"a".repeat(500),
-            "Paul\u{0}",
-            "Paul\nJean",
-            "Paul\u{202E}",
-            "123",
-            "--",
-        ] {
+        for raw in ["", "   ", &"a".repeat(51), &"a".repeat(500), "Paul\u{0}", "Paul\nJean", "Paul\u{202E}", "123", "--"] {
             assert!(FirstName::parse(raw).is_err(), "accepted {raw:?}");
         }
     }

@@ -10,8 +10,7 @@ redacted_debug!(Phone);
 
 impl Phone {
     pub fn parse(raw: &str) -> Result<Phone, ParseError> {
-        const INVALID: ParseError =
-            ParseError::new("invalid_phone", "this is not a valid phone number");
+        const INVALID: ParseError = ParseError::new("invalid_phone", "this is not a valid phone number");
         let s = raw.trim();
         if s.len() > 30 {
             return Err(INVALID);
@@ -65,16 +64,7 @@ mod tests {
 
     #[test]
     fn refuses_what_cannot_be_dialled() {
-        for raw in [
-            "",
-            "12",
-            "06 12 34",
-            "+33 6 12 34 56 78 99 99 99",
-            "0612345678a",
-            "+0612345678",
-            "00 12",
-            "phone",
-        ] {
+        for raw in ["", "12", "06 12 34", "+33 6 12 34 56 78 99 99 99", "0612345678a", "+0612345678", "00 12", "phone"] {
             assert!(Phone::parse(raw).is_err(), "accepted {raw:?}");
         }
     }

@@ -26,13 +26,7 @@ static DIRECTORY: LazyLock<HashMap<String, PostalInfo>> = LazyLock::new(|| {
                 (Ok(la), Ok(lo)) => Some((la, lo)),
                 _ => None,
             };
-            Some((
-                cp.to_owned(),
-                PostalInfo {
-                    department: dept.to_owned(),
-                    point,
-                },
-            ))
+            Some((cp.to_owned(), PostalInfo { department: dept.to_owned(), point }))
         })
         .collect()
 });
@@ -47,16 +41,10 @@ impl PostalCode {
     pub fn parse(raw: &str) -> Result<PostalCode, ParseError> {
         let s: String = raw.trim().chars().filter(|c| *c != ' ').collect();
         if s.len() != 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ParseError::new(
-                "invalid_postal_code",
-                "a French postal code has five digits",
-            ));
+            return Err(ParseError::new("invalid_postal_code", "a French postal code has five digits"));
         }
         if !DIRECTORY.contains_key(&s) {
-            return Err(ParseError::new(
-                "invalid_postal_code",
-                "this postal code does not exist",
-            ));
+            return Err(ParseError::new("invalid_postal_code", "this postal code does not exist"));
         }
         Ok(PostalCode(s))
     }
@@ -108,29 +96,14 @@ mod tests {
 
     #[test]
     fn existing_codes_parse_with_their_department() {
-        for (raw, dept) in [
-            ("75011", "75"),
-            ("01000", "01"),
-            (" 13 001", "13"),
-            ("20000", "2A"),
-            ("97400", "974"),
-        ] {
+        for (raw, dept) in [("75011", "75"), ("01000", "01"), (" 13 001", "13"), ("20000", "2A"), ("97400", "974")] {
             assert_eq!(PostalCode::parse(raw).unwrap().department(), dept, "{raw}");
         }
     }
 
     #[test]
     fn malformed_or_unknown_codes_are_refused() {
-        for raw in [
-            "",
-            "7501",
-            "750111",
-            "7501a",
-            "99999",
-            "00000",
-            "2A000",
-            "75 01 1 1",
-        ] {
+        for raw in ["", "7501", "750111", "7501a", "99999", "00000", "2A000", "75 01 1 1"] {
             assert!(PostalCode::parse(raw).is_err(), "accepted {raw:?}");
         }
     }

@@ -40,10 +40,8 @@ pub struct Taxonomy {
     pub child_age_ranges: Vec<Entry>,
 }
 
-static TAXONOMY: LazyLock<Taxonomy> = LazyLock::new(|| {
-    serde_json::from_str(TAXONOMY_JSON)
-        .expect("shared/data/taxonomy.json is checked by a unit test")
-});
+static TAXONOMY: LazyLock<Taxonomy> =
+    LazyLock::new(|| serde_json::from_str(TAXONOMY_JSON).expect("shared/data/taxonomy.json is checked by a unit test"));
 
 impl Taxonomy {
     pub fn get() -> &'static Taxonomy {
@@ -65,10 +63,7 @@ impl Community {
         Taxonomy::get()
             .community(raw)
             .map(|c| Community(c.code.clone()))
-            .ok_or(ParseError::new(
-                "invalid_community",
-                "unknown community; see GET /api/taxonomy",
-            ))
+            .ok_or(ParseError::new("invalid_community", "unknown community; see GET /api/taxonomy"))
     }
 
     pub fn as_str(&self) -> &str {
@@ -83,17 +78,12 @@ pub struct Role(String);
 
 impl Role {
     pub fn parse(community: &Community, raw: &str) -> Result<Role, ParseError> {
-        let c = Taxonomy::get()
-            .community(community.as_str())
-            .ok_or(ParseError::new("invalid_community", "unknown community"))?;
+        let c = Taxonomy::get().community(community.as_str()).ok_or(ParseError::new("invalid_community", "unknown community"))?;
         c.roles
             .iter()
             .find(|r| r.code == raw)
             .map(|r| Role(r.code.clone()))
-            .ok_or(ParseError::new(
-                "invalid_role",
-                "unknown role for this community; see GET /api/taxonomy",
-            ))
+            .ok_or(ParseError::new("invalid_role", "unknown role for this community; see GET /api/taxonomy"))
     }
 
     pub fn as_str(&self) -> &str {
@@ -115,10 +105,7 @@ impl Locale {
         match raw.trim().to_ascii_lowercase().as_str() {
             "fr" | "fr-fr" => Ok(Locale::Fr),
             "en" | "en-gb" | "en-us" => Ok(Locale::En),
-            _ => Err(ParseError::new(
-                "invalid_locale",
-                "the locale must be fr or en",
-            )),
+            _ => Err(ParseError::new("invalid_locale", "the locale must be fr or en")),
         }
     }
 }
@@ -131,20 +118,11 @@ mod tests {
     #[test]
     fn the_taxonomy_file_parses_and_codes_are_unique() {
         let t = Taxonomy::get();
-        let lists: [&[Entry]; 5] = [
-            &t.locales,
-            &t.help_types,
-            &t.listing_domains,
-            &t.business_categories,
-            &t.child_age_ranges,
-        ];
+        let lists: [&[Entry]; 5] = [&t.locales, &t.help_types, &t.listing_domains, &t.business_categories, &t.child_age_ranges];
         for list in lists {
             let codes: HashSet<_> = list.iter().map(|e| &e.code).collect();
             assert_eq!(codes.len(), list.len());
-            assert!(
-                list.iter()
-                    .all(|e| !e.label.fr.is_empty() && !e.label.en.is_empty())
-            );
+            assert!(list.iter().all(|e| !e.label.fr.is_empty() && !e.label.en.is_empty()));
         }
         let communities: HashSet<_> = t.communities.iter().map(|c| &c.code).collect();
         assert_eq!(communities.len(), t.communities.len());
@@ -161,10 +139,7 @@ mod tests {
         let health = Community::parse("health").unwrap();
         assert!(Role::parse(&defense, "submariner").is_ok());
         assert!(Role::parse(&health, "nursing-assistant").is_ok());
-        assert_eq!(
-            Role::parse(&health, "submariner").unwrap_err().code,
-            "invalid_role"
-        );
+        assert_eq!(Role::parse(&health, "submariner").unwrap_err().code, "invalid_role");
         assert!(Community::parse("navy-seals").is_err());
         assert!(Community::parse("").is_err());
     }

@@ -31,9 +31,7 @@ pub struct OutgoingMail {
 impl std::fmt::Debug for OutgoingMail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Bodies hold names and tokens: never printed.
-        f.debug_struct("OutgoingMail")
-            .field("subject", &self.subject)
-            .finish_non_exhaustive()
+        f.debug_struct("OutgoingMail").field("subject", &self.subject).finish_non_exhaustive()
     }
 }
 

@@ -30,11 +30,8 @@ pub struct Outbox {
 
 impl Outbox {
     pub fn open(dir: &Path) -> Result<Self, MailError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| MailError(format!("creating the data directory: {e}")))?;
-        Self::with(
-            Connection::open(dir.join("outbox.sqlite")).map_err(|e| MailError(e.to_string()))?,
-        )
+        std::fs::create_dir_all(dir).map_err(|e| MailError(format!("creating the data directory: {e}")))?;
+        Self::with(Connection::open(dir.join("outbox.sqlite")).map_err(|e| MailError(e.to_string()))?)
     }
 
     pub fn in_memory() -> Result<Self, MailError> {
@@ -49,21 +46,14 @@ impl Outbox {
                 text TEXT NOT NULL, html TEXT NOT NULL, links TEXT NOT NULL, sent_at INTEGER NOT NULL)",
         )
         .map_err(|e| MailError(e.to_string()))?;
-        Ok(Outbox {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+        Ok(Outbox { conn: Arc::new(Mutex::new(conn)) })
     }
 
     /// Every message, oldest first.
     pub fn list(&self) -> Result<Vec<StoredMail>, MailError> {
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| MailError("outbox poisoned".into()))?;
+        let conn = self.conn.lock().map_err(|_| MailError("outbox poisoned".into()))?;
         let mut stmt = conn
-            .prepare(
-                "SELECT id, recipient, subject, text, html, links, sent_at FROM outbox ORDER BY id",
-            )
+            .prepare("SELECT id, recipient, subject, text, html, links, sent_at FROM outbox ORDER BY id")
             .map_err(|e| MailError(e.to_string()))?;
         let rows = stmt
             .query_map([], |r| {
@@ -79,8 +69,7 @@ impl Outbox {
                 })
             })
             .map_err(|e| MailError(e.to_string()))?;
-        rows.collect::<Result<Vec<_>, _>>()
-            .map_err(|e| MailError(e.to_string()))
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| MailError(e.to_string()))
     }
 }
 
@@ -89,10 +78,7 @@ impl Mailer for Outbox {
     async fn send(&self, mail: &OutgoingMail) -> Result<String, MailError> {
         let links = serde_json::to_string(&mail.links).map_err(|e| MailError(e.to_string()))?;
         let now = crate::clock::Clock::now(&crate::clock::SystemClock);
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| MailError("outbox poisoned".into()))?;
+        let conn = self.conn.lock().map_err(|_| MailError("outbox poisoned".into()))?;
         conn.execute(
             "INSERT INTO outbox (recipient, subject, text, html, links, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![mail.to.as_str(), mail.subject, mail.text, mail.html, links, now],

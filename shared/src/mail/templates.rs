@@ -39,61 +39,38 @@ impl SignIn<'_> {
     pub fn render(&self) -> OutgoingMail {
         let name = self.first_name.as_str();
         let h = self.valid_hours;
-        let (subject, greeting, intro, button, validity, ignore, erase_intro, erase_label, footer) =
-            match self.locale {
-                Locale::Fr => (
-                    if self.first_time {
-                        "Confirmez votre adresse e-mail – Entraide"
-                    } else {
-                        "Votre lien de connexion – Entraide"
-                    },
-                    format!("Bonjour {name},"),
-                    if self.first_time {
-                        "Merci de rejoindre Entraide. Pour confirmer votre adresse et activer votre compte, ouvrez ce lien :"
-                    } else {
-                        "Voici votre lien pour vous connecter à Entraide :"
-                    },
-                    if self.first_time {
-                        "Confirmer mon adresse"
-                    } else {
-                        "Me connecter"
-                    },
-                    format!(
-                        "Ce lien est valable {h} heure{} et ne fonctionne qu'une fois.",
-                        if h > 1 { "s" } else { "" }
-                    ),
-                    "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : sans confirmation, vos données sont effacées automatiquement.",
-                    "Vous pouvez effacer toutes vos données à tout moment :",
-                    "Effacer mes données",
-                    "Entraide ne conserve que le minimum (prénom, code postal, catégorie professionnelle générique) et l'efface dès que l'aide est organisée.",
-                ),
-                Locale::En => (
-                    if self.first_time {
-                        "Confirm your e-mail address – Entraide"
-                    } else {
-                        "Your sign-in link – Entraide"
-                    },
-                    format!("Hello {name},"),
-                    if self.first_time {
-                        "Thank you for joining Entraide. To confirm your address and activate your account, open this link:"
-                    } else {
-                        "Here is your link to sign in to Entraide:"
-                    },
-                    if self.first_time {
-                        "Confirm my address"
-                    } else {
-                        "Sign in"
-                    },
-                    format!(
-                        "This link is valid for {h} hour{} and works only once.",
-                        if h > 1 { "s" } else { "" }
-                    ),
-                    "If you did not ask for this, ignore this message: without confirmation, your data is erased automatically.",
-                    "You can erase all your data at any time:",
-                    "Erase my data",
-                    "Entraide keeps only the minimum (first name, postal code, a generic professional category) and erases it as soon as the help is arranged.",
-                ),
-            };
+        let (subject, greeting, intro, button, validity, ignore, erase_intro, erase_label, footer) = match self.locale {
+            Locale::Fr => (
+                if self.first_time { "Confirmez votre adresse e-mail – Entraide" } else { "Votre lien de connexion – Entraide" },
+                format!("Bonjour {name},"),
+                if self.first_time {
+                    "Merci de rejoindre Entraide. Pour confirmer votre adresse et activer votre compte, ouvrez ce lien :"
+                } else {
+                    "Voici votre lien pour vous connecter à Entraide :"
+                },
+                if self.first_time { "Confirmer mon adresse" } else { "Me connecter" },
+                format!("Ce lien est valable {h} heure{} et ne fonctionne qu'une fois.", if h > 1 { "s" } else { "" }),
+                "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : sans confirmation, vos données sont effacées automatiquement.",
+                "Vous pouvez effacer toutes vos données à tout moment :",
+                "Effacer mes données",
+                "Entraide ne conserve que le minimum (prénom, code postal, catégorie professionnelle générique) et l'efface dès que l'aide est organisée.",
+            ),
+            Locale::En => (
+                if self.first_time { "Confirm your e-mail address – Entraide" } else { "Your sign-in link – Entraide" },
+                format!("Hello {name},"),
+                if self.first_time {
+                    "Thank you for joining Entraide. To confirm your address and activate your account, open this link:"
+                } else {
+                    "Here is your link to sign in to Entraide:"
+                },
+                if self.first_time { "Confirm my address" } else { "Sign in" },
+                format!("This link is valid for {h} hour{} and works only once.", if h > 1 { "s" } else { "" }),
+                "If you did not ask for this, ignore this message: without confirmation, your data is erased automatically.",
+                "You can erase all your data at any time:",
+                "Erase my data",
+                "Entraide keeps only the minimum (first name, postal code, a generic professional category) and erases it as soon as the help is arranged.",
+            ),
+        };
         let text = format!(
             "{greeting}\n\n{intro}\n{verify}\n\n{validity}\n{ignore}\n\n{erase_intro}\n{erase}\n\n--\n{footer}\n",
             verify = self.verify_url,
@@ -125,14 +102,8 @@ impl SignIn<'_> {
             text,
             html,
             links: vec![
-                MailLink {
-                    purpose: "verify".into(),
-                    url: self.verify_url.to_owned(),
-                },
-                MailLink {
-                    purpose: "erase".into(),
-                    url: self.erase_url.to_owned(),
-                },
+                MailLink { purpose: "verify".into(), url: self.verify_url.to_owned() },
+                MailLink { purpose: "erase".into(), url: self.erase_url.to_owned() },
             ],
         }
     }

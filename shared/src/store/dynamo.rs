@@ -10,8 +10,8 @@ use crate::clock::UnixTime;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, KeySchemaElement,
-    KeyType, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, KeySchemaElement, KeyType, Put, ScalarAttributeType,
+    TimeToLiveSpecification, TransactWriteItem, Update,
 };
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -25,18 +25,13 @@ pub struct DynamoStore {
     table: String,
 }
 
-fn sdk_err<E: ProvideErrorMetadata + std::error::Error + 'static, R>(
-    e: SdkError<E, R>,
-) -> StoreError {
+fn sdk_err<E: ProvideErrorMetadata + std::error::Error + 'static, R>(e: SdkError<E, R>) -> StoreError {
     match &e {
         SdkError::ServiceError(s) => {
             let code = s.err().code().unwrap_or("unknown");
             if matches!(
                 code,
-                "ProvisionedThroughputExceededException"
-                    | "ThrottlingException"
-                    | "RequestLimitExceeded"
-                    | "InternalServerError"
+                "ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded" | "InternalServerError"
             ) {
                 StoreError::Unavailable(code.to_owned())
             } else {
@@ -44,16 +39,13 @@ fn sdk_err<E: ProvideErrorMetadata + std::error::Error + 'static, R>(
                 StoreError::Other(format!("dynamodb: {code}"))
             }
         }
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
-            StoreError::Unavailable("dynamodb unreachable".into())
-        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => StoreError::Unavailable("dynamodb unreachable".into()),
         _ => StoreError::Other("dynamodb: request failed".into()),
     }
 }
 
 fn to_attrs(item: &Item) -> Result<Attrs, StoreError> {
-    let mut attrs: Attrs = serde_dynamo::to_item(&item.attrs)
-        .map_err(|e| StoreError::Other(format!("encoding item: {e}")))?;
+    let mut attrs: Attrs = serde_dynamo::to_item(&item.attrs).map_err(|e| StoreError::Other(format!("encoding item: {e}")))?;
     attrs.insert("pk".into(), AttributeValue::S(item.key.pk.clone()));
     attrs.insert("sk".into(), AttributeValue::S(item.key.sk.clone()));
     Ok(attrs)
@@ -68,21 +60,16 @@ fn from_attrs(mut attrs: Attrs) -> Result<Item, StoreError> {
         Some(AttributeValue::S(s)) => s,
         _ => return Err(StoreError::Corrupt("item without sk".into())),
     };
-    let map: Map<String, Value> = serde_dynamo::from_item(attrs)
-        .map_err(|e| StoreError::Corrupt(format!("decoding item: {e}")))?;
+    let map: Map<String, Value> = serde_dynamo::from_item(attrs).map_err(|e| StoreError::Corrupt(format!("decoding item: {e}")))?;
     Ok(Item::new(Key { pk, sk }, map))
 }
 
 fn key_attrs(key: &Key) -> Attrs {
-    HashMap::from([
-        ("pk".to_owned(), AttributeValue::S(key.pk.clone())),
-        ("sk".to_owned(), AttributeValue::S(key.sk.clone())),
-    ])
+    HashMap::from([("pk".to_owned(), AttributeValue::S(key.pk.clone())), ("sk".to_owned(), AttributeValue::S(key.sk.clone()))])
 }
 
 fn value(v: &Value) -> Result<AttributeValue, StoreError> {
-    serde_dynamo::to_attribute_value(v)
-        .map_err(|e| StoreError::Other(format!("encoding value: {e}")))
+    serde_dynamo::to_attribute_value(v).map_err(|e| StoreError::Other(format!("encoding value: {e}")))
 }
 
 /// A condition expression with its names and values, or `None` for [`Cond::Always`].
@@ -105,8 +92,7 @@ fn condition(cond: &Cond, now: UnixTime) -> Result<Option<Expr>, StoreError> {
         Cond::Live | Cond::LiveWith(_) => {
             names.insert("#exp".into(), super::EXPIRES_AT.into());
             values.insert(":now".into(), AttributeValue::N(now.to_string()));
-            let mut text =
-                "attribute_exists(#pk) AND (attribute_not_exists(#exp) OR #exp > :now)".to_owned();
+            let mut text = "attribute_exists(#pk) AND (attribute_not_exists(#exp) OR #exp > :now)".to_owned();
             if let Cond::LiveWith(pairs) = cond {
                 for (i, (name, v)) in pairs.iter().enumerate() {
                     names.insert(format!("#c{i}"), name.clone());
@@ -117,19 +103,12 @@ fn condition(cond: &Cond, now: UnixTime) -> Result<Option<Expr>, StoreError> {
             text
         }
     };
-    Ok(Some(Expr {
-        text,
-        names,
-        values,
-    }))
+    Ok(Some(Expr { text, names, values }))
 }
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoStore {
-            client,
-            table: table.into(),
-        }
+        DynamoStore { client, table: table.into() }
     }
 
     pub fn client(&self) -> &Client {
@@ -152,10 +131,7 @@ impl DynamoStore {
             .await;
         match created {
             Ok(_) => {}
-            Err(e)
-                if e.as_service_error().and_then(|s| s.code())
-                    == Some("ResourceInUseException") =>
-            {
+            Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("ResourceInUseException") => {
                 return Ok(());
             }
             Err(e) => return Err(sdk_err(e)),
@@ -178,12 +154,7 @@ impl DynamoStore {
 
     /// Deletes the table (tests).
     pub async fn delete_table(&self) -> Result<(), StoreError> {
-        self.client
-            .delete_table()
-            .table_name(&self.table)
-            .send()
-            .await
-            .map_err(sdk_err)?;
+        self.client.delete_table().table_name(&self.table).send().await.map_err(sdk_err)?;
         Ok(())
     }
 
@@ -193,24 +164,17 @@ impl DynamoStore {
         let expr = condition(cond, now)?;
         let item = match op {
             WriteOp::Put { item, .. } => {
-                let mut b = Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(to_attrs(item)?));
+                let mut b = Put::builder().table_name(&self.table).set_item(Some(to_attrs(item)?));
                 if let Some(e) = expr {
                     b = b
                         .condition_expression(e.text)
                         .set_expression_attribute_names(Some(e.names))
                         .set_expression_attribute_values(non_empty(e.values));
                 }
-                TransactWriteItem::builder()
-                    .put(b.build().map_err(build)?)
-                    .build()
+                TransactWriteItem::builder().put(b.build().map_err(build)?).build()
             }
             WriteOp::Update { key, set, .. } if !set.is_empty() => {
-                let (mut names, mut values) = expr
-                    .as_ref()
-                    .map(|e| (e.names.clone(), e.values.clone()))
-                    .unwrap_or_default();
+                let (mut names, mut values) = expr.as_ref().map(|e| (e.names.clone(), e.values.clone())).unwrap_or_default();
                 let mut sets = Vec::new();
                 for (i, (name, v)) in set.iter().enumerate() {
                     if name == "pk" || name == "sk" {
@@ -229,23 +193,17 @@ impl DynamoStore {
                 if let Some(e) = expr {
                     b = b.condition_expression(e.text);
                 }
-                TransactWriteItem::builder()
-                    .update(b.build().map_err(build)?)
-                    .build()
+                TransactWriteItem::builder().update(b.build().map_err(build)?).build()
             }
             WriteOp::Delete { key, .. } => {
-                let mut b = Delete::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(key_attrs(key)));
+                let mut b = Delete::builder().table_name(&self.table).set_key(Some(key_attrs(key)));
                 if let Some(e) = expr {
                     b = b
                         .condition_expression(e.text)
                         .set_expression_attribute_names(Some(e.names))
                         .set_expression_attribute_values(non_empty(e.values));
                 }
-                TransactWriteItem::builder()
-                    .delete(b.build().map_err(build)?)
-                    .build()
+                TransactWriteItem::builder().delete(b.build().map_err(build)?).build()
             }
             // A check, or an update with nothing to set: DynamoDB needs a condition for a check.
             WriteOp::Check { key, .. } | WriteOp::Update { key, .. } => {
@@ -258,9 +216,7 @@ impl DynamoStore {
                     .condition_expression(e.text)
                     .set_expression_attribute_names(Some(e.names))
                     .set_expression_attribute_values(non_empty(e.values));
-                TransactWriteItem::builder()
-                    .condition_check(b.build().map_err(build)?)
-                    .build()
+                TransactWriteItem::builder().condition_check(b.build().map_err(build)?).build()
             }
         };
         Ok(item)
@@ -280,11 +236,7 @@ fn attr_def(name: &str) -> Result<AttributeDefinition, StoreError> {
 }
 
 fn key_schema(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(kind)
-        .build()
-        .map_err(|e| StoreError::Other(e.to_string()))
+    KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(|e| StoreError::Other(e.to_string()))
 }
 
 fn is_empty_write(w: &TransactWriteItem) -> bool {
@@ -309,13 +261,7 @@ impl ItemStore for DynamoStore {
         }
     }
 
-    async fn query_prefix(
-        &self,
-        pk: &str,
-        sk_prefix: &str,
-        now: UnixTime,
-        limit: usize,
-    ) -> Result<Vec<Item>, StoreError> {
+    async fn query_prefix(&self, pk: &str, sk_prefix: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start: Option<Attrs> = None;
         // Bounded: each page returns at least one evaluated item or ends the loop; `limit` bounds the total.
@@ -343,9 +289,7 @@ impl ItemStore for DynamoStore {
                 items.push(from_attrs(attrs)?);
             }
             if items.len() > limit {
-                return Err(StoreError::Limit(format!(
-                    "more than {limit} items in one partition"
-                )));
+                return Err(StoreError::Limit(format!("more than {limit} items in one partition")));
             }
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
@@ -366,13 +310,7 @@ impl ItemStore for DynamoStore {
         if writes.is_empty() {
             return Ok(());
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-        {
+        match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
             Ok(_) => Ok(()),
             Err(e) => {
                 if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) =
@@ -387,9 +325,7 @@ impl ItemStore for DynamoStore {
                     }
                     return Err(StoreError::Other(format!("dynamodb transaction cancelled: {codes:?}")));
                 }
-                if e.as_service_error().and_then(|s| s.code())
-                    == Some("TransactionInProgressException")
-                {
+                if e.as_service_error().and_then(|s| s.code()) == Some("TransactionInProgressException") {
                     return Err(StoreError::Conflict);
                 }
                 Err(sdk_err(e))

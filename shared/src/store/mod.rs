@@ -52,17 +52,13 @@ impl Item {
 
     /// Deserialises the attributes into a record type.
     pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, StoreError> {
-        serde_json::from_value(Value::Object(self.attrs.clone()))
-            .map_err(|e| StoreError::Corrupt(format!("{}: {e}", self.key.pk_prefix())))
+        serde_json::from_value(Value::Object(self.attrs.clone())).map_err(|e| StoreError::Corrupt(format!("{}: {e}", self.key.pk_prefix())))
     }
 }
 
 impl Key {
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        Key {
-            pk: pk.into(),
-            sk: sk.into(),
-        }
+        Key { pk: pk.into(), sk: sk.into() }
     }
 
     /// The entity part of the partition key (`MEMBER`, `EMAIL`…), safe to log.
@@ -90,11 +86,7 @@ pub enum WriteOp {
     /// Replaces the whole item.
     Put { item: Item, cond: Cond },
     /// Sets the given attributes (creating the item if it does not exist and the condition allows).
-    Update {
-        key: Key,
-        set: Map<String, Value>,
-        cond: Cond,
-    },
+    Update { key: Key, set: Map<String, Value>, cond: Cond },
     /// Removes the item (a no-op if it does not exist and the condition allows).
     Delete { key: Key, cond: Cond },
     /// Only checks a condition.
@@ -104,19 +96,14 @@ pub enum WriteOp {
 impl WriteOp {
     pub fn cond(&self) -> &Cond {
         match self {
-            WriteOp::Put { cond, .. }
-            | WriteOp::Update { cond, .. }
-            | WriteOp::Delete { cond, .. }
-            | WriteOp::Check { cond, .. } => cond,
+            WriteOp::Put { cond, .. } | WriteOp::Update { cond, .. } | WriteOp::Delete { cond, .. } | WriteOp::Check { cond, .. } => cond,
         }
     }
 
     pub fn key(&self) -> &Key {
         match self {
             WriteOp::Put { item, .. } => &item.key,
-            WriteOp::Update { key, .. }
-            | WriteOp::Delete { key, .. }
-            | WriteOp::Check { key, .. } => key,
+            WriteOp::Update { key, .. } | WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } => key,
         }
     }
 }
@@ -144,10 +131,9 @@ pub enum StoreError {
 impl From<StoreError> for crate::error::AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict => crate::error::AppError::Conflict {
-                code: "conflict",
-                message: "a concurrent change happened; please retry".into(),
-            },
+            StoreError::Conflict => {
+                crate::error::AppError::Conflict { code: "conflict", message: "a concurrent change happened; please retry".into() }
+            }
             StoreError::Unavailable(_) => crate::error::AppError::Unavailable(Box::new(e)),
             other => crate::error::AppError::unexpected(other),
         }
@@ -165,13 +151,7 @@ pub trait ItemStore: Send + Sync {
 
     /// Every live item of partition `pk` whose sort key starts with `sk_prefix`, in sort-key order.
     /// Reads page by page until done, up to `limit` items (more is [`StoreError::Limit`], never a silent cut).
-    async fn query_prefix(
-        &self,
-        pk: &str,
-        sk_prefix: &str,
-        now: UnixTime,
-        limit: usize,
-    ) -> Result<Vec<Item>, StoreError>;
+    async fn query_prefix(&self, pk: &str, sk_prefix: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError>;
 
     /// Applies all operations atomically, or none. At most [`MAX_TRANSACTION_OPS`], each on a distinct key.
     async fn transact(&self, ops: Vec<WriteOp>, now: UnixTime) -> Result<(), StoreError>;
@@ -189,17 +169,12 @@ pub(crate) fn check_transaction(ops: &[WriteOp]) -> Result<(), StoreError> {
         return Ok(());
     }
     if ops.len() > MAX_TRANSACTION_OPS {
-        return Err(StoreError::Limit(format!(
-            "{} operations in one transaction (max {MAX_TRANSACTION_OPS})",
-            ops.len()
-        )));
+        return Err(StoreError::Limit(format!("{} operations in one transaction (max {MAX_TRANSACTION_OPS})", ops.len())));
     }
     let mut keys: Vec<&Key> = ops.iter().map(WriteOp::key).collect();
     keys.sort();
     if keys.windows(2).any(|w| w[0] == w[1]) {
-        return Err(StoreError::Limit(
-            "two operations on one item in a transaction".into(),
-        ));
+        return Err(StoreError::Limit("two operations on one item in a transaction".into()));
     }
     Ok(())
 }
@@ -211,8 +186,6 @@ pub(crate) fn cond_holds(cond: &Cond, current: Option<&Item>, now: UnixTime) -> 
         Cond::Always => true,
         Cond::Absent => live.is_none(),
         Cond::Live => live.is_some(),
-        Cond::LiveWith(pairs) => {
-            live.is_some_and(|i| pairs.iter().all(|(k, v)| i.attrs.get(k) == Some(v)))
-        }
+        Cond::LiveWith(pairs) => live.is_some_and(|i| pairs.iter().all(|(k, v)| i.attrs.get(k) == Some(v))),
     }
 }

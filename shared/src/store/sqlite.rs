@@ -35,10 +35,7 @@ const SCHEMA: &str = "
 fn err(e: rusqlite::Error) -> StoreError {
     match e {
         rusqlite::Error::SqliteFailure(f, _)
-            if matches!(
-                f.code,
-                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-            ) =>
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
         {
             StoreError::Unavailable("database busy".into())
         }
@@ -49,13 +46,9 @@ fn err(e: rusqlite::Error) -> StoreError {
 impl SqliteStore {
     /// Opens (creating if needed) `entraide.sqlite` in `dir`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Other(format!("creating the data directory: {e}")))?;
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Other(format!("creating the data directory: {e}")))?;
         let conn = Connection::open(dir.join("entraide.sqlite")).map_err(err)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
-        )
-        .map_err(err)?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;").map_err(err)?;
         Self::with_connection(conn)
     }
 
@@ -66,9 +59,7 @@ impl SqliteStore {
 
     fn with_connection(conn: Connection) -> Result<Self, StoreError> {
         conn.execute_batch(SCHEMA).map_err(err)?;
-        Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
     }
 
     async fn run<T: Send + 'static>(
@@ -77,9 +68,7 @@ impl SqliteStore {
     ) -> Result<T, StoreError> {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| StoreError::Other("sqlite connection poisoned".into()))?;
+            let mut guard = conn.lock().map_err(|_| StoreError::Other("sqlite connection poisoned".into()))?;
             f(&mut guard)
         })
         .await
@@ -88,22 +77,16 @@ impl SqliteStore {
 }
 
 fn row_to_item(pk: String, sk: String, attrs: String) -> Result<Item, StoreError> {
-    let attrs: Map<String, Value> = serde_json::from_str(&attrs)
-        .map_err(|e| StoreError::Corrupt(format!("sqlite row: {e}")))?;
+    let attrs: Map<String, Value> = serde_json::from_str(&attrs).map_err(|e| StoreError::Corrupt(format!("sqlite row: {e}")))?;
     Ok(Item::new(Key { pk, sk }, attrs))
 }
 
 fn load(tx: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
     let row = tx
-        .query_row(
-            "SELECT attrs FROM items WHERE pk = ?1 AND sk = ?2",
-            params![key.pk, key.sk],
-            |r| r.get::<_, String>(0),
-        )
+        .query_row("SELECT attrs FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk], |r| r.get::<_, String>(0))
         .optional()
         .map_err(err)?;
-    row.map(|attrs| row_to_item(key.pk.clone(), key.sk.clone(), attrs))
-        .transpose()
+    row.map(|attrs| row_to_item(key.pk.clone(), key.sk.clone(), attrs)).transpose()
 }
 
 fn save(tx: &Connection, item: &Item) -> Result<(), StoreError> {
@@ -121,17 +104,10 @@ fn save(tx: &Connection, item: &Item) -> Result<(), StoreError> {
 impl ItemStore for SqliteStore {
     async fn get(&self, key: &Key, now: UnixTime) -> Result<Option<Item>, StoreError> {
         let key = key.clone();
-        self.run(move |c| Ok(load(c, &key)?.filter(|i| i.is_live(now))))
-            .await
+        self.run(move |c| Ok(load(c, &key)?.filter(|i| i.is_live(now)))).await
     }
 
-    async fn query_prefix(
-        &self,
-        pk: &str,
-        sk_prefix: &str,
-        now: UnixTime,
-        limit: usize,
-    ) -> Result<Vec<Item>, StoreError> {
+    async fn query_prefix(&self, pk: &str, sk_prefix: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
         let (pk, prefix) = (pk.to_owned(), sk_prefix.to_owned());
         self.run(move |c| {
             // substr() rather than LIKE: sort keys may contain `%` or `_`.
@@ -142,9 +118,8 @@ impl ItemStore for SqliteStore {
                      ORDER BY sk LIMIT ?4",
                 )
                 .map_err(err)?;
-            let rows = stmt
-                .query_map(params![pk, prefix, now, (limit + 1) as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .map_err(err)?;
+            let rows =
+                stmt.query_map(params![pk, prefix, now, (limit + 1) as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(err)?;
             let mut items = Vec::new();
             for row in rows {
                 let (pk, sk, attrs) = row.map_err(err)?;
@@ -164,9 +139,7 @@ impl ItemStore for SqliteStore {
             return Ok(());
         }
         self.run(move |c| {
-            let tx = c
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(err)?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
             // Conditions are all checked against the state before the transaction, as DynamoDB does
             // (keys are distinct, so checking as we go is equivalent).
             for op in &ops {
@@ -179,19 +152,14 @@ impl ItemStore for SqliteStore {
                 match op {
                     WriteOp::Put { item, .. } => save(&tx, item)?,
                     WriteOp::Update { key, set, .. } => {
-                        let mut item =
-                            current.unwrap_or_else(|| Item::new(key.clone(), Map::new()));
+                        let mut item = current.unwrap_or_else(|| Item::new(key.clone(), Map::new()));
                         for (k, v) in set {
                             item.attrs.insert(k.clone(), v.clone());
                         }
                         save(&tx, &item)?;
                     }
                     WriteOp::Delete { key, .. } => {
-                        tx.execute(
-                            "DELETE FROM items WHERE pk = ?1 AND sk = ?2",
-                            params![key.pk, key.sk],
-                        )
-                        .map_err(err)?;
+                        tx.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk]).map_err(err)?;
                     }
                     WriteOp::Check { .. } => {}
                 }
@@ -203,12 +171,8 @@ impl ItemStore for SqliteStore {
 
     async fn dump(&self) -> Result<Vec<Item>, StoreError> {
         self.run(|c| {
-            let mut stmt = c
-                .prepare("SELECT pk, sk, attrs FROM items ORDER BY pk, sk")
-                .map_err(err)?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .map_err(err)?;
+            let mut stmt = c.prepare("SELECT pk, sk, attrs FROM items ORDER BY pk, sk").map_err(err)?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(err)?;
             let mut items = Vec::new();
             for row in rows {
                 let (pk, sk, attrs) = row.map_err(err)?;
@@ -220,13 +184,6 @@ impl ItemStore for SqliteStore {
     }
 
     async fn sweep_expired(&self, now: UnixTime) -> Result<usize, StoreError> {
-        self.run(move |c| {
-            c.execute(
-                "DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1",
-                params![now],
-            )
-            .map_err(err)
-        })
-        .await
+        self.run(move |c| c.execute("DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1", params![now]).map_err(err)).await
     }
 }
