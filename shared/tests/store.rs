@@ -183,6 +183,51 @@ mod checks {
         assert_eq!(s.query_prefix("P#8", "", NOW, 1000).await.unwrap().len(), 100);
     }
 
+    pub async fn the_index_lists_live_items_by_index_key_across_partitions(s: Arc<dyn ItemStore>) {
+        s.transact(
+            vec![
+                put(item("M#1", "OFFER#b", json!({"gsi1pk": "CELL#1", "gsi1sk": "b", "expires_at": NOW + 60})), Cond::Always),
+                put(item("M#2", "OFFER#a", json!({"gsi1pk": "CELL#1", "gsi1sk": "a", "n": 1})), Cond::Always),
+                put(item("M#3", "OFFER#c", json!({"gsi1pk": "CELL#1", "gsi1sk": "c", "expires_at": NOW - 1})), Cond::Always),
+                put(item("M#3", "OFFER#d", json!({"gsi1pk": "CELL#2", "gsi1sk": "d"})), Cond::Always),
+                put(item("M#3", "OFFER#e", json!({"not": "indexed"})), Cond::Always),
+            ],
+            NOW,
+        )
+        .await
+        .unwrap();
+        let keys = |items: Vec<Item>| items.into_iter().map(|i| i.key.pk).collect::<Vec<_>>();
+        assert_eq!(keys(s.query_index("CELL#1", NOW, 10).await.unwrap()), ["M#2", "M#1"], "sorted by gsi1sk, expired left out");
+        assert_eq!(s.query_index("CELL#1", NOW, 10).await.unwrap()[0].attrs["n"], 1, "all attributes projected");
+        assert!(s.query_index("CELL#9", NOW, 10).await.unwrap().is_empty());
+        assert!(matches!(s.query_index("CELL#1", NOW, 1).await, Err(StoreError::Limit(_))));
+        // Setting the index attribute to null takes the item out of the index (a sparse index).
+        s.transact(
+            vec![WriteOp::Update {
+                key: Key::new("M#2", "OFFER#a"),
+                set: attrs(json!({"gsi1pk": null, "gsi1sk": null})),
+                cond: Cond::Live,
+            }],
+            NOW,
+        )
+        .await
+        .unwrap();
+        assert_eq!(keys(s.query_index("CELL#1", NOW, 10).await.unwrap()), ["M#1"]);
+        let moved = s.get(&Key::new("M#2", "OFFER#a"), NOW).await.unwrap().unwrap();
+        assert!(!moved.attrs.contains_key("gsi1pk") && moved.attrs["n"] == 1);
+        s.transact(
+            vec![WriteOp::Update {
+                key: Key::new("M#2", "OFFER#a"),
+                set: attrs(json!({"gsi1pk": "CELL#2", "gsi1sk": "a"})),
+                cond: Cond::Live,
+            }],
+            NOW,
+        )
+        .await
+        .unwrap();
+        assert_eq!(keys(s.query_index("CELL#2", NOW, 10).await.unwrap()), ["M#2", "M#3"]);
+    }
+
     pub async fn dump_shows_everything_physically_present(s: Arc<dyn ItemStore>) {
         s.transact(
             vec![
@@ -228,8 +273,27 @@ conformance!(
     update_creates_or_merges_and_delete_removes,
     queries_read_every_page_in_order_and_never_cut_silently,
     transactions_respect_the_operation_limit,
+    the_index_lists_live_items_by_index_key_across_partitions,
     dump_shows_everything_physically_present,
 );
+
+#[tokio::test]
+async fn a_data_directory_from_before_the_index_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let old = rusqlite::Connection::open(dir.path().join("entraide.sqlite")).unwrap();
+        old.execute_batch(
+            "CREATE TABLE items (pk TEXT NOT NULL, sk TEXT NOT NULL, expires_at INTEGER, attrs TEXT NOT NULL, PRIMARY KEY (pk, sk)) WITHOUT ROWID;
+             INSERT INTO items VALUES ('M#1', 'P', NULL, '{\"gsi1pk\":\"C#1\",\"gsi1sk\":\"x\"}');",
+        )
+        .unwrap();
+    }
+    let s = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(s.query_index("C#1", NOW, 10).await.unwrap().len(), 1);
+    drop(s);
+    let again = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(again.query_index("C#1", NOW, 10).await.unwrap().len(), 1, "opening twice does not migrate twice");
+}
 
 #[tokio::test]
 async fn the_embedded_store_sweeps_expired_items_and_survives_a_reopen() {

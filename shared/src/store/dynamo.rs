@@ -10,13 +10,16 @@ use crate::clock::UnixTime;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, KeySchemaElement, KeyType, Put, ScalarAttributeType,
-    TimeToLiveSpecification, TransactWriteItem, Update,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update,
 };
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 type Attrs = HashMap<String, AttributeValue>;
+
+/// The secondary index (`gsi1pk`, `gsi1sk`, all attributes projected), named as in the SAM template.
+pub const GSI1: &str = "gsi1";
 
 /// The DynamoDB adapter. Cheap to clone; build the client once per cold start.
 #[derive(Clone, Debug)]
@@ -125,8 +128,19 @@ impl DynamoStore {
             .billing_mode(BillingMode::PayPerRequest)
             .attribute_definitions(attr_def("pk")?)
             .attribute_definitions(attr_def("sk")?)
+            .attribute_definitions(attr_def(super::GSI1PK)?)
+            .attribute_definitions(attr_def(super::GSI1SK)?)
             .key_schema(key_schema("pk", KeyType::Hash)?)
             .key_schema(key_schema("sk", KeyType::Range)?)
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(GSI1)
+                    .key_schema(key_schema(super::GSI1PK, KeyType::Hash)?)
+                    .key_schema(key_schema(super::GSI1SK, KeyType::Range)?)
+                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .build()
+                    .map_err(|e| StoreError::Other(e.to_string()))?,
+            )
             .send()
             .await;
         match created {
@@ -175,19 +189,31 @@ impl DynamoStore {
             }
             WriteOp::Update { key, set, .. } if !set.is_empty() => {
                 let (mut names, mut values) = expr.as_ref().map(|e| (e.names.clone(), e.values.clone())).unwrap_or_default();
-                let mut sets = Vec::new();
+                let (mut sets, mut removes) = (Vec::new(), Vec::new());
                 for (i, (name, v)) in set.iter().enumerate() {
                     if name == "pk" || name == "sk" {
                         return Err(StoreError::Other("an update cannot change a key".into()));
                     }
                     names.insert(format!("#s{i}"), name.clone());
-                    values.insert(format!(":s{i}"), value(v)?);
-                    sets.push(format!("#s{i} = :s{i}"));
+                    // null removes the attribute: a GSI key attribute cannot hold a NULL.
+                    if v.is_null() {
+                        removes.push(format!("#s{i}"));
+                    } else {
+                        values.insert(format!(":s{i}"), value(v)?);
+                        sets.push(format!("#s{i} = :s{i}"));
+                    }
+                }
+                let mut update = String::new();
+                if !sets.is_empty() {
+                    update.push_str(&format!("SET {}", sets.join(", ")));
+                }
+                if !removes.is_empty() {
+                    update.push_str(&format!(" REMOVE {}", removes.join(", ")));
                 }
                 let mut b = Update::builder()
                     .table_name(&self.table)
                     .set_key(Some(key_attrs(key)))
-                    .update_expression(format!("SET {}", sets.join(", ")))
+                    .update_expression(update.trim())
                     .set_expression_attribute_names(Some(names))
                     .set_expression_attribute_values(non_empty(values));
                 if let Some(e) = expr {
@@ -294,6 +320,45 @@ impl ItemStore for DynamoStore {
             match out.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
                 _ => return Ok(items),
+            }
+        }
+    }
+
+    async fn query_index(&self, index_pk: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Attrs> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression("#g = :g")
+                .filter_expression("attribute_not_exists(#exp) OR #exp > :now")
+                .expression_attribute_names("#g", super::GSI1PK)
+                .expression_attribute_names("#exp", super::EXPIRES_AT)
+                .expression_attribute_values(":g", AttributeValue::S(index_pk.to_owned()))
+                .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(sdk_err)?;
+            for attrs in out.items.unwrap_or_default() {
+                items.push(from_attrs(attrs)?);
+            }
+            if items.len() > limit {
+                return Err(StoreError::Limit(format!("more than {limit} items in one index partition")));
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                // Same order as the embedded store: index sort key, then primary key.
+                _ => {
+                    items.sort_by(|a, b| {
+                        let sk = |i: &Item| i.attrs.get(super::GSI1SK).and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                        sk(a).cmp(&sk(b)).then_with(|| a.key.cmp(&b.key))
+                    });
+                    return Ok(items);
+                }
             }
         }
     }

@@ -20,6 +20,10 @@ use serde_json::{Map, Value};
 pub const EXPIRES_AT: &str = "expires_at";
 /// The attribute naming an item's type (`member`, `email_marker`, …).
 pub const ENTITY: &str = "entity";
+/// The secondary index's partition attribute. Sparse: only items that set it are in the index.
+pub const GSI1PK: &str = "gsi1pk";
+/// The secondary index's sort attribute.
+pub const GSI1SK: &str = "gsi1sk";
 
 /// An item's primary key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -85,7 +89,8 @@ pub enum Cond {
 pub enum WriteOp {
     /// Replaces the whole item.
     Put { item: Item, cond: Cond },
-    /// Sets the given attributes (creating the item if it does not exist and the condition allows).
+    /// Sets the given attributes (creating the item if it does not exist and the condition allows);
+    /// an attribute set to `null` is removed (so an item can leave the sparse index).
     Update { key: Key, set: Map<String, Value>, cond: Cond },
     /// Removes the item (a no-op if it does not exist and the condition allows).
     Delete { key: Key, cond: Cond },
@@ -152,6 +157,10 @@ pub trait ItemStore: Send + Sync {
     /// Every live item of partition `pk` whose sort key starts with `sk_prefix`, in sort-key order.
     /// Reads page by page until done, up to `limit` items (more is [`StoreError::Limit`], never a silent cut).
     async fn query_prefix(&self, pk: &str, sk_prefix: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError>;
+
+    /// Every live item whose [`GSI1PK`] equals `index_pk`, in [`GSI1SK`] order, reading page by page up
+    /// to `limit` items (more is [`StoreError::Limit`]). Eventually consistent on DynamoDB (a GSI).
+    async fn query_index(&self, index_pk: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError>;
 
     /// Applies all operations atomically, or none. At most [`MAX_TRANSACTION_OPS`], each on a distinct key.
     async fn transact(&self, ops: Vec<WriteOp>, now: UnixTime) -> Result<(), StoreError>;

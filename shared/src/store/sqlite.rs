@@ -8,7 +8,7 @@
 //! rusqlite is synchronous: each call runs on the blocking pool behind one mutex-guarded connection
 //! (`BEGIN IMMEDIATE` also serialises writers from other processes, such as `entraide dump`).
 
-use super::{Item, ItemStore, Key, StoreError, WriteOp, check_transaction, cond_holds};
+use super::{GSI1PK, GSI1SK, Item, ItemStore, Key, StoreError, WriteOp, check_transaction, cond_holds};
 use crate::clock::UnixTime;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
@@ -27,10 +27,21 @@ const SCHEMA: &str = "
         sk TEXT NOT NULL,
         expires_at INTEGER,
         attrs TEXT NOT NULL,
+        gsi1pk TEXT,
+        gsi1sk TEXT,
         PRIMARY KEY (pk, sk)
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS items_by_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
 ";
+
+/// Data directories created before the secondary index get its columns, filled from the attributes.
+const MIGRATE_GSI1: &str = "
+    ALTER TABLE items ADD COLUMN gsi1pk TEXT;
+    ALTER TABLE items ADD COLUMN gsi1sk TEXT;
+    UPDATE items SET gsi1pk = json_extract(attrs, '$.gsi1pk'), gsi1sk = json_extract(attrs, '$.gsi1sk');
+";
+
+const INDEXES: &str = "CREATE INDEX IF NOT EXISTS items_by_gsi1 ON items (gsi1pk, gsi1sk) WHERE gsi1pk IS NOT NULL;";
 
 fn err(e: rusqlite::Error) -> StoreError {
     match e {
@@ -59,6 +70,12 @@ impl SqliteStore {
 
     fn with_connection(conn: Connection) -> Result<Self, StoreError> {
         conn.execute_batch(SCHEMA).map_err(err)?;
+        let has_gsi1: i64 =
+            conn.query_row("SELECT count(*) FROM pragma_table_info('items') WHERE name = 'gsi1pk'", [], |r| r.get(0)).map_err(err)?;
+        if has_gsi1 == 0 {
+            conn.execute_batch(&format!("BEGIN; {MIGRATE_GSI1} COMMIT;")).map_err(err)?;
+        }
+        conn.execute_batch(INDEXES).map_err(err)?;
         Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
     }
 
@@ -91,10 +108,12 @@ fn load(tx: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
 
 fn save(tx: &Connection, item: &Item) -> Result<(), StoreError> {
     let attrs = serde_json::to_string(&item.attrs).map_err(|e| StoreError::Other(e.to_string()))?;
+    let index = |name: &str| item.attrs.get(name).and_then(Value::as_str).map(str::to_owned);
     tx.execute(
-        "INSERT INTO items (pk, sk, expires_at, attrs) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (pk, sk) DO UPDATE SET expires_at = excluded.expires_at, attrs = excluded.attrs",
-        params![item.key.pk, item.key.sk, item.expires_at(), attrs],
+        "INSERT INTO items (pk, sk, expires_at, attrs, gsi1pk, gsi1sk) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (pk, sk) DO UPDATE SET expires_at = excluded.expires_at, attrs = excluded.attrs,
+             gsi1pk = excluded.gsi1pk, gsi1sk = excluded.gsi1sk",
+        params![item.key.pk, item.key.sk, item.expires_at(), attrs, index(GSI1PK), index(GSI1SK)],
     )
     .map_err(err)?;
     Ok(())
@@ -133,6 +152,31 @@ impl ItemStore for SqliteStore {
         .await
     }
 
+    async fn query_index(&self, index_pk: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
+        let index_pk = index_pk.to_owned();
+        self.run(move |c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT pk, sk, attrs FROM items
+                     WHERE gsi1pk = ?1 AND (expires_at IS NULL OR expires_at > ?2)
+                     ORDER BY gsi1sk, pk, sk LIMIT ?3",
+                )
+                .map_err(err)?;
+            let rows =
+                stmt.query_map(params![index_pk, now, (limit + 1) as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(err)?;
+            let mut items = Vec::new();
+            for row in rows {
+                let (pk, sk, attrs) = row.map_err(err)?;
+                items.push(row_to_item(pk, sk, attrs)?);
+            }
+            if items.len() > limit {
+                return Err(StoreError::Limit(format!("more than {limit} items in one index partition")));
+            }
+            Ok(items)
+        })
+        .await
+    }
+
     async fn transact(&self, ops: Vec<WriteOp>, now: UnixTime) -> Result<(), StoreError> {
         check_transaction(&ops)?;
         if ops.is_empty() {
@@ -154,7 +198,11 @@ impl ItemStore for SqliteStore {
                     WriteOp::Update { key, set, .. } => {
                         let mut item = current.unwrap_or_else(|| Item::new(key.clone(), Map::new()));
                         for (k, v) in set {
-                            item.attrs.insert(k.clone(), v.clone());
+                            if v.is_null() {
+                                item.attrs.remove(k);
+                            } else {
+                                item.attrs.insert(k.clone(), v.clone());
+                            }
                         }
                         save(&tx, &item)?;
                     }
