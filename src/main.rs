@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use entraide::router::{AppState, app};
 use entraide::setup::{local_config, local_deps, local_store};
+use shared::config::ReviewMode;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -18,6 +19,10 @@ struct Cli {
     /// Where the embedded store, the outbox and the secret live.
     #[arg(long, default_value = ".entraide", global = true)]
     data_dir: PathBuf,
+    /// How perks (and, later, matches) are reviewed: `auto` (the local default) approves at once,
+    /// `manual` waits for a moderator. Overrides MATCH_REVIEW.
+    #[arg(long, value_parser = ["auto", "manual"], global = true)]
+    review: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -34,8 +39,9 @@ enum Command {
 async fn main() -> ExitCode {
     shared::telemetry::init_local();
     let cli = Cli::parse();
+    let review = cli.review.as_deref().map(|r| if r == "manual" { ReviewMode::Manual } else { ReviewMode::Auto });
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(cli.port, cli.data_dir).await,
+        Command::Serve => serve(cli.port, cli.data_dir, review).await,
         Command::Dump => dump(cli.port, cli.data_dir).await,
     };
     match result {
@@ -47,11 +53,11 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(port: u16, data_dir: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(port: u16, data_dir: PathBuf, review: Option<ReviewMode>) -> Result<(), Box<dyn std::error::Error>> {
     // Bind first: with `--port 0` the links in e-mails must carry the port actually chosen.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
-    let (deps, outbox) = local_deps(&data_dir, addr.port()).await?;
+    let (deps, outbox) = local_deps(&data_dir, addr.port(), review).await?;
     let deps = Arc::new(deps);
     // The embedded store's stand-in for DynamoDB TTL: expired items are physically removed every minute
     // (reads already ignore them).
@@ -81,7 +87,7 @@ async fn serve(port: u16, data_dir: PathBuf) -> Result<(), Box<dyn std::error::E
 }
 
 async fn dump(port: u16, data_dir: PathBuf) -> Result<(), Box<dyn std::error::Error>> {
-    let config = local_config(port)?;
+    let config = local_config(port, None)?;
     let store = local_store(&data_dir, &config).await?;
     let mut out = std::io::stdout().lock();
     for item in store.dump().await? {

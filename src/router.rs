@@ -21,6 +21,12 @@ pub enum Function {
     ConfirmAndPurge,
     Me,
     Taxonomy,
+    PostOffer,
+    PostRequest,
+    Withdraw,
+    ListBusinesses,
+    ListListings,
+    OpenApi,
 }
 
 impl Function {
@@ -31,6 +37,12 @@ impl Function {
             Function::ConfirmAndPurge => "confirm-and-purge",
             Function::Me => "me",
             Function::Taxonomy => "taxonomy",
+            Function::PostOffer => "post-offer",
+            Function::PostRequest => "post-request",
+            Function::Withdraw => "withdraw",
+            Function::ListBusinesses => "list-businesses",
+            Function::ListListings => "list-listings",
+            Function::OpenApi => "openapi",
         }
     }
 }
@@ -50,6 +62,27 @@ pub const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/api/me", function: Function::Me },
     Route { method: "DELETE", path: "/api/me", function: Function::Me },
     Route { method: "GET", path: "/api/taxonomy", function: Function::Taxonomy },
+    Route { method: "POST", path: "/api/offers", function: Function::PostOffer },
+    Route { method: "DELETE", path: "/api/offers/{id}", function: Function::Withdraw },
+    Route { method: "POST", path: "/api/requests", function: Function::PostRequest },
+    Route { method: "DELETE", path: "/api/requests/{id}", function: Function::Withdraw },
+    Route { method: "GET", path: "/api/businesses", function: Function::ListBusinesses },
+    Route { method: "GET", path: "/api/listings", function: Function::ListListings },
+    Route { method: "GET", path: "/api/openapi.json", function: Function::OpenApi },
+];
+
+/// Every function, for checks that each has a route, an event and a place in the SAM template.
+pub const FUNCTIONS: &[Function] = &[
+    Function::Register,
+    Function::ConfirmAndPurge,
+    Function::Me,
+    Function::Taxonomy,
+    Function::PostOffer,
+    Function::PostRequest,
+    Function::Withdraw,
+    Function::ListBusinesses,
+    Function::ListListings,
+    Function::OpenApi,
 ];
 
 /// Matches `path` against a pattern where `{name}` stands for one segment; returns the parameters.
@@ -147,6 +180,12 @@ async fn dispatch(State(state): State<AppState>, req: Request<AxumBody>) -> Resp
         Function::ConfirmAndPurge => confirm_and_purge::handler::handle(deps, lambda_req).await,
         Function::Me => me::handler::handle(deps, lambda_req).await,
         Function::Taxonomy => taxonomy::handler::handle(lambda_req).await,
+        Function::PostOffer => post_offer::handler::handle(deps, lambda_req).await,
+        Function::PostRequest => post_request::handler::handle(deps, lambda_req).await,
+        Function::Withdraw => withdraw::handler::handle(deps, lambda_req).await,
+        Function::ListBusinesses => list_businesses::handler::handle(deps, lambda_req).await,
+        Function::ListListings => list_listings::handler::handle(deps, lambda_req).await,
+        Function::OpenApi => openapi::handler::handle(lambda_req).await,
     };
     let (parts, body) = resp.into_parts();
     tracing::info!(
@@ -184,7 +223,7 @@ mod tests {
 
     #[test]
     fn every_function_has_a_route() {
-        for f in [Function::Register, Function::ConfirmAndPurge, Function::Me, Function::Taxonomy] {
+        for &f in FUNCTIONS {
             assert!(ROUTES.iter().any(|r| r.function == f), "{f:?}");
         }
     }

@@ -15,9 +15,14 @@ use std::sync::Arc;
 
 /// The local configuration: links point to this server, matches are reviewed automatically, and the
 /// environment can override any of it (see `shared::config`).
-pub fn local_config(port: u16) -> Result<Config, StartupError> {
+/// `review`, from `--review`, wins over `MATCH_REVIEW`.
+pub fn local_config(port: u16, review: Option<ReviewMode>) -> Result<Config, StartupError> {
     let defaults = Config { public_base_url: format!("http://127.0.0.1:{port}"), review: ReviewMode::Auto, ..Config::default() };
-    Ok(Config::from_env(defaults)?)
+    let mut config = Config::from_env(defaults)?;
+    if let Some(r) = review {
+        config.review = r;
+    }
+    Ok(config)
 }
 
 /// The master secret: `ENTRAIDE_SECRET` if set, else `<data dir>/secret.key`, generated on first run
@@ -58,8 +63,8 @@ pub async fn local_store(data_dir: &Path, config: &Config) -> Result<Arc<dyn Ite
 }
 
 /// Everything the local runner serves with; the outbox is `None` when mail goes to an SES endpoint.
-pub async fn local_deps(data_dir: &Path, port: u16) -> Result<(Deps, Option<Outbox>), StartupError> {
-    let config = local_config(port)?;
+pub async fn local_deps(data_dir: &Path, port: u16, review: Option<ReviewMode>) -> Result<(Deps, Option<Outbox>), StartupError> {
+    let config = local_config(port, review)?;
     let secret = local_secret(data_dir)?;
     let store = local_store(data_dir, &config).await?;
     let (mailer, outbox): (Arc<dyn Mailer>, Option<Outbox>) = if std::env::var("SES_ENDPOINT").is_ok() {

@@ -71,6 +71,16 @@ impl KeyedHasher {
     pub fn hash(&self, value: &str) -> String {
         hex(hmac::sign(&self.0, value.as_bytes()).as_ref())
     }
+
+    /// The raw tag of `data`.
+    pub fn tag(&self, data: &[u8]) -> Vec<u8> {
+        hmac::sign(&self.0, data).as_ref().to_vec()
+    }
+
+    /// Checks a tag in constant time.
+    pub fn verify(&self, data: &[u8], tag: &[u8]) -> bool {
+        hmac::verify(&self.0, data, tag).is_ok()
+    }
 }
 
 impl fmt::Debug for KeyedHasher {

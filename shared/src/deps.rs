@@ -20,6 +20,8 @@ pub struct Deps {
     pub mailer: Arc<dyn Mailer>,
     pub links: LinkSigner,
     pub email_hasher: KeyedHasher,
+    /// Signs search cursors so a client cannot edit one.
+    pub cursor_signer: KeyedHasher,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -45,6 +47,7 @@ impl Deps {
             mailer,
             links: LinkSigner::new(secret),
             email_hasher: KeyedHasher::new(&secret.derive("entraide/email-hash/v1")),
+            cursor_signer: KeyedHasher::new(&secret.derive("entraide/cursor/v1")),
             clock,
         }
     }

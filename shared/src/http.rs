@@ -18,6 +18,11 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, AppError> {
 }
 
 pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    from_value(parse_object(bytes)?)
+}
+
+/// The body as a JSON object, for handlers that pick a shape from one of its fields (e.g. `kind`).
+pub fn parse_object(bytes: &[u8]) -> Result<Value, AppError> {
     if bytes.len() > MAX_BODY_BYTES {
         return Err(AppError::PayloadTooLarge { limit: MAX_BODY_BYTES });
     }
@@ -27,6 +32,11 @@ pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError
     if !value.is_object() {
         return Err(AppError::bad_request("invalid_json", None, "the body must be a JSON object"));
     }
+    Ok(value)
+}
+
+/// Deserialises a parsed body into `T`, naming the offending field on failure.
+pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, AppError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let msg = e.inner().to_string();
@@ -68,6 +78,19 @@ pub fn respond(result: Result<Response<Body>, AppError>) -> Response<Body> {
             json(e.status(), &e.body())
         }
     }
+}
+
+/// The query string parameters (the first value of each).
+pub fn query(req: &Request) -> std::collections::HashMap<String, String> {
+    use lambda_http::RequestExt;
+    let params = req.query_string_parameters();
+    params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+}
+
+/// A path parameter (`{id}` in `/api/offers/{id}`).
+pub fn path_param(req: &Request, name: &str) -> Option<String> {
+    use lambda_http::RequestExt;
+    req.path_parameters().first(name).map(str::to_owned)
 }
 
 /// The bearer token of the `Authorization` header, if any.

@@ -340,10 +340,22 @@ async fn verify(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<LinkOutco
 /// step fails, the link still works and can be followed again.
 #[instrument(skip_all, fields(member_id = %member_id))]
 pub async fn erase(deps: &Deps, member_id: &str, link: Option<&Claims>, now: UnixTime) -> Result<(), AppError> {
+    // A perk withdrawn or expiring at the same moment makes the detach condition fail: try again.
+    let mut tries = 0;
+    loop {
+        match erase_once(deps, member_id, link, now).await {
+            Err(AppError::Conflict { .. }) if tries < 2 => tries += 1,
+            other => return other,
+        }
+    }
+}
+
+async fn erase_once(deps: &Deps, member_id: &str, link: Option<&Claims>, now: UnixTime) -> Result<(), AppError> {
     let items = deps.store.query_prefix(&keys::member_pk(member_id), "", now, MAX_MEMBER_ITEMS).await?;
     let profile = keys::member(member_id);
     let mut marker = None;
-    let mut others = Vec::new();
+    // Perks stay listed (they are business data) but lose the link to the member.
+    let mut others = crate::posts::detach_perks(deps, member_id, &items, now).await?;
     for item in items {
         if item.key == profile {
             let m: Member = parse_item(&item)?;
@@ -415,9 +427,12 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Value, AppError> {
     let now = deps.clock.now();
     let items = deps.store.query_prefix(&keys::member_pk(&member.id), "", now, MAX_MEMBER_ITEMS).await?;
     let marker = deps.store.get(&keys::email_marker(&member.email_hash), now).await?;
+    let posts = crate::posts::of_member(deps, &member.id, now).await?;
+    // Everything else we hold: the e-mail marker (with its mail quota) and any item of another type.
+    let known = |i: &&Item| i.key == keys::member(&member.id) || ["OFFER#", "REQUEST#", "PERK#"].iter().any(|p| i.key.sk.starts_with(p));
     let records: Vec<Value> = items
         .iter()
-        .filter(|i| i.key != keys::member(&member.id))
+        .filter(|i| !known(i))
         .chain(marker.iter())
         .map(|i| {
             let mut attrs = i.attrs.clone();
@@ -442,6 +457,9 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Value, AppError> {
             "last_active_at": rfc3339(member.last_active_at),
             "expires_at": rfc3339(member.expires_at),
         },
+        "offers": posts["offers"],
+        "requests": posts["requests"],
+        "perks": posts["perks"],
         "records": records,
         "exported_at": rfc3339(now),
     }))

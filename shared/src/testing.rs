@@ -27,6 +27,27 @@ impl TestDeps {
         TestDeps { deps, outbox, clock }
     }
 
+    /// Registers `email` (a health worker in 75011), follows the verify link, returns the session.
+    pub async fn session(&self, email: &str) -> String {
+        let body = crate::members::RegisterBody {
+            email: email.into(),
+            first_name: "Léa".into(),
+            postal_code: "75011".into(),
+            community: "health".into(),
+            role: Some("nurse".into()),
+            phone: None,
+            locale: None,
+            consent: true,
+            website: None,
+        };
+        crate::members::register(&self.deps, body).await.expect("registration");
+        let token = self.latest_link(email, "verify");
+        match crate::members::follow_link(&self.deps, &token).await.expect("verification") {
+            crate::members::LinkOutcome::Verified { session, .. } => session.as_str().to_owned(),
+            other => panic!("expected a session, got {other:?}"),
+        }
+    }
+
     /// Every mail sent so far.
     pub fn mails(&self) -> Vec<StoredMail> {
         self.outbox.list().expect("outbox readable")

@@ -9,12 +9,14 @@ mod first_name;
 mod phone;
 pub mod postal;
 pub mod taxonomy;
+mod text;
 
 pub use email::Email;
 pub use first_name::FirstName;
 pub use phone::Phone;
 pub use postal::PostalCode;
-pub use taxonomy::{Community, Locale, Role, Taxonomy};
+pub use taxonomy::{AgeRange, BusinessCategory, Community, HelpType, ListingDomain, Locale, Role, Taxonomy};
+pub use text::{Text, bounded};
 
 /// Why a value was refused: a stable code for clients and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -151,3 +151,69 @@ mod tests {
         assert!(Locale::parse("de").is_err());
     }
 }
+
+/// Declares a taxonomy code type: a string that is one of the codes of one list of the taxonomy file.
+macro_rules! code_type {
+    ($(#[$doc:meta])* $name:ident, $list:ident, $code:literal, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(raw: &str) -> Result<$name, ParseError> {
+                Taxonomy::get()
+                    .$list
+                    .iter()
+                    .find(|e| e.code == raw)
+                    .map(|e| $name(e.code.clone()))
+                    .ok_or(ParseError::new($code, concat!("unknown ", $what, "; see GET /api/taxonomy")))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+code_type!(
+    /// A kind of help (`groceries`, `child-care`).
+    HelpType, help_types, "invalid_help_type", "help type"
+);
+code_type!(
+    /// A listing domain (`agricole`, `medical`, …, `impression-3d`).
+    ListingDomain, listing_domains, "invalid_domain", "listing domain"
+);
+code_type!(
+    /// A business category of the perks directory.
+    BusinessCategory, business_categories, "invalid_category", "business category"
+);
+code_type!(
+    /// A child age range (`0-1`, `1-2`, `3-5`, `6-9`, `10-12`, `13+`).
+    AgeRange, child_age_ranges, "invalid_age_range", "child age range"
+);
+
+impl HelpType {
+    /// The help type whose offers and requests carry child-care details.
+    pub fn is_child_care(&self) -> bool {
+        self.0 == "child-care"
+    }
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::*;
+
+    #[test]
+    fn codes_come_from_their_own_list_only() {
+        assert!(HelpType::parse("groceries").is_ok());
+        assert!(HelpType::parse("medical").is_err());
+        assert!(ListingDomain::parse("impression-3d").is_ok());
+        assert_eq!(ListingDomain::parse("groceries").unwrap_err().code, "invalid_domain");
+        assert!(BusinessCategory::parse("restaurant").is_ok());
+        assert!(AgeRange::parse("13+").is_ok());
+        assert!(AgeRange::parse("14").is_err());
+        assert!(HelpType::parse("child-care").unwrap().is_child_care());
+    }
+}

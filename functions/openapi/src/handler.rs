@@ -1,0 +1,15 @@
+//! `GET /api/openapi.json`: the OpenAPI 3.1 document of the whole API.
+
+use lambda_http::{Body, Request, Response};
+
+pub const DOCUMENT: &str = include_str!("../../../shared/data/openapi.json");
+
+pub async fn handle(_req: Request) -> Response<Body> {
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .header("cache-control", "public, max-age=3600")
+        .header("x-content-type-options", "nosniff")
+        .body(Body::Text(DOCUMENT.to_owned()))
+        .unwrap_or_else(|_| Response::new(Body::Empty))
+}

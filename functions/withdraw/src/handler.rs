@@ -1,0 +1,46 @@
+//! `DELETE /api/offers/{id}` and `DELETE /api/requests/{id}`: a member withdraws their own post (or a
+//! perk they referenced). Someone else's id is `404`, as is one that does not exist.
+
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use shared::deps::Deps;
+use shared::error::AppError;
+use shared::posts::{self, Side};
+use shared::{http, members};
+
+pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
+    http::respond(
+        async {
+            let member = members::authenticate(deps, http::bearer(&req)).await?;
+            let side = if req.uri().path().starts_with("/api/requests/") { Side::Request } else { Side::Offer };
+            let id =
+                http::path_param(&req, "id").ok_or(AppError::NotFound { code: "not_found", message: "no such offer or request".into() })?;
+            posts::withdraw(deps, &member, side, &id).await?;
+            Ok(http::json(200, &json!({ "status": "withdrawn", "id": id })))
+        }
+        .await,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::testing::{TestDeps, event, read};
+
+    #[tokio::test]
+    async fn a_member_withdraws_their_own_offer_and_not_someone_elses() {
+        let t = TestDeps::new();
+        let owner = t.session("owner@example.org").await;
+        let other = t.session("other@example.org").await;
+        let (_, created) =
+            read(post_offer::handler::handle(&t.deps, event("post-offer-help", &[("REPLACE_WITH_A_SESSION", &owner)])).await);
+        let id = created["id"].as_str().unwrap().to_owned();
+        let request = |session: &str| event("withdraw-offer", &[("REPLACE_WITH_A_SESSION", session), ("REPLACE_WITH_AN_ID", &id)]);
+        let (code, body) = read(handle(&t.deps, request(&other)).await);
+        assert_eq!((code, body["error"]["code"].as_str()), (404, Some("not_found")));
+        let (code, _) = read(handle(&t.deps, request(&owner)).await);
+        assert_eq!(code, 200);
+        let (code, _) = read(handle(&t.deps, request(&owner)).await);
+        assert_eq!(code, 404, "already withdrawn");
+    }
+}

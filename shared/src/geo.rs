@@ -1,0 +1,105 @@
+//! Geographic cells: how the directory and listing searches read by key instead of scanning.
+//!
+//! France (with its overseas departments) is cut into cells of 0.25° of latitude by 0.25° of longitude
+//! (about 28 km by 17–21 km). An item with a point is indexed under its cell (`gsi1pk = <PREFIX>#<cell>`);
+//! a search reads every cell that intersects the bounding box of its circle, then keeps what is within
+//! the radius by exact (haversine) distance. An item whose postal code has no point (123 overseas codes)
+//! is indexed under its postal code and found only from that same code.
+
+use crate::domain::PostalCode;
+use crate::domain::postal::haversine_km;
+
+/// Cell size in degrees.
+pub const CELL_DEG: f64 = 0.25;
+const KM_PER_DEG_LAT: f64 = 111.195;
+
+/// The index partition suffix for a postal code: its cell, or the code itself when it has no point.
+pub fn cell_of(code: &PostalCode) -> String {
+    match code.info().point {
+        Some((lat, lon)) => cell_at(lat, lon),
+        None => format!("pc{}", code.as_str()),
+    }
+}
+
+fn cell_at(lat: f64, lon: f64) -> String {
+    format!("{}_{}", (lat / CELL_DEG).floor() as i64, (lon / CELL_DEG).floor() as i64)
+}
+
+/// Every cell a circle of `radius_km` around `center` can touch (a superset: the caller filters by
+/// exact distance). A center without a point searches its own postal code only.
+pub fn cells_within(center: &PostalCode, radius_km: f64) -> Vec<String> {
+    let Some((lat, lon)) = center.info().point else {
+        return vec![cell_of(center)];
+    };
+    let dlat = radius_km / KM_PER_DEG_LAT;
+    // Longitude degrees shrink with latitude: use the bounding box's latitude farthest from the equator.
+    let far = (lat.abs() + dlat).min(89.0).to_radians();
+    let dlon = radius_km / (KM_PER_DEG_LAT * far.cos());
+    let (lat0, lat1) = (((lat - dlat) / CELL_DEG).floor() as i64, ((lat + dlat) / CELL_DEG).floor() as i64);
+    let (lon0, lon1) = (((lon - dlon) / CELL_DEG).floor() as i64, ((lon + dlon) / CELL_DEG).floor() as i64);
+    let mut cells = Vec::new();
+    for a in lat0..=lat1 {
+        for o in lon0..=lon1 {
+            cells.push(format!("{a}_{o}"));
+        }
+    }
+    cells
+}
+
+/// Distance in kilometres between two postal codes; `None` when either has no point and they differ.
+pub fn distance_km(a: &PostalCode, b: &PostalCode) -> Option<f64> {
+    a.distance_km(b)
+}
+
+/// Distance between two points, re-exported for callers that hold raw points.
+pub fn point_distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    haversine_km(a, b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pc(s: &str) -> PostalCode {
+        PostalCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn every_code_within_the_radius_falls_in_a_searched_cell() {
+        // Exhaustive over the whole table for a few centres and radii.
+        let all: Vec<PostalCode> = ["75011", "29830", "13001", "67000", "97400", "20000", "59000", "64200"].iter().map(|c| pc(c)).collect();
+        let table = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/fr-postal-codes.csv")).unwrap();
+        let codes: Vec<PostalCode> = table.lines().skip(1).map(|l| pc(&l[..5])).collect();
+        for center in &all {
+            for radius in [1.0, 5.0, 27.0, 50.0, 100.0] {
+                let cells = cells_within(center, radius);
+                for code in &codes {
+                    if let Some(d) = center.distance_km(code)
+                        && d <= radius
+                    {
+                        assert!(
+                            cells.contains(&cell_of(code)),
+                            "{} within {radius} km of {} but its cell is not searched",
+                            code.as_str(),
+                            center.as_str()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn small_radii_read_few_cells() {
+        assert!(cells_within(&pc("75011"), 5.0).len() <= 4);
+        assert!(cells_within(&pc("75011"), 100.0).len() <= 130);
+    }
+
+    #[test]
+    fn a_code_without_a_point_is_its_own_cell() {
+        let table = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/fr-postal-codes.csv")).unwrap();
+        let none = table.lines().find(|l| l.ends_with(",none")).map(|l| pc(&l[..5])).unwrap();
+        assert_eq!(cells_within(&none, 50.0), vec![cell_of(&none)]);
+        assert!(cell_of(&none).starts_with("pc"));
+    }
+}
