@@ -46,6 +46,12 @@ if [ $# -eq 0 ]; then
   (cd tests/browser && node --test --test-concurrency=1 --test-reporter=spec .) 2>&1 | tee "$art/browser-test.log"
   passed=$((passed + $(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$art/browser-test.log")))
   failed=$((failed + $(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$art/browser-test.log")))
+
+  echo
+  echo "==> the API against its OpenAPI document (schemathesis)"
+  bash scripts/fuzz-api.sh
+  # Each schemathesis pass counts as one test; it exits non-zero (and stops this script) on any failure.
+  passed=$((passed + 2))
 fi
 echo
 echo "$passed passed, $failed failed"

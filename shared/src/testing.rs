@@ -59,6 +59,27 @@ impl TestDeps {
     }
 }
 
+/// Dependencies on a fresh table of the DynamoDB Local the test command started
+/// (`ENTRAIDE_TEST_DYNAMODB`), with an outbox for mail and a manual clock. Panics, naming the variable,
+/// when the service is not there: a test that needs it must fail, not skip.
+pub async fn dynamodb_test_deps(config: Config) -> TestDeps {
+    let endpoint = std::env::var("ENTRAIDE_TEST_DYNAMODB").unwrap_or_else(|_| {
+        panic!("ENTRAIDE_TEST_DYNAMODB is not set: this test needs DynamoDB Local; run scripts/test.sh, which starts it")
+    });
+    let conf = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_sdk_dynamodb::config::Region::new("eu-west-3"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "tests"))
+        .build();
+    let store = crate::store::dynamo::DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(conf), format!("t-{}", ulid::Ulid::generate()));
+    store.ensure_table().await.expect("DynamoDB Local accepts CreateTable");
+    let clock = Arc::new(ManualClock::new(SystemClock.now()));
+    let outbox = Outbox::in_memory().expect("outbox");
+    let deps = Deps::new(config, Arc::new(store), Arc::new(outbox.clone()), &crate::crypto::Secret::generate(), clock.clone());
+    TestDeps { deps, outbox, clock }
+}
+
 impl Default for TestDeps {
     fn default() -> Self {
         Self::new()
