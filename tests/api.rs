@@ -2,75 +2,12 @@
 //! outbox), driven like a browser would: the full register → link → session → export → erase flow, and
 //! a table of bad requests that must each get their JSON error, never a 5xx, and write nothing.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use entraide::router::{AppState, app};
+mod common;
+
+use axum::http::StatusCode;
+use common::TestApp;
 use serde_json::{Value, json};
 use shared::config::Config;
-use shared::testing::TestDeps;
-use std::sync::Arc;
-use tower::ServiceExt;
-
-struct TestApp {
-    t: TestDeps,
-    router: axum::Router,
-}
-
-impl TestApp {
-    fn new() -> Self {
-        Self::with_config(Config::default())
-    }
-
-    fn with_config(config: Config) -> Self {
-        let t = TestDeps::with_config(config);
-        let router = app(AppState { deps: Arc::new(t.deps.clone()), outbox: Some(t.outbox.clone()) });
-        TestApp { t, router }
-    }
-
-    async fn raw(&self, method: &str, path: &str, body: Vec<u8>, session: Option<&str>) -> (u16, Vec<u8>, axum::http::HeaderMap) {
-        let mut req = Request::builder().method(method).uri(path).header("content-type", "application/json");
-        if let Some(s) = session {
-            req = req.header("authorization", format!("Bearer {s}"));
-        }
-        let resp = self.router.clone().oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec();
-        (status, bytes, headers)
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<Value>, session: Option<&str>) -> (u16, Value) {
-        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-        let (status, body, _) = self.raw(method, path, bytes, session).await;
-        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-    }
-
-    async fn register(&self, email: &str) -> u16 {
-        let body = json!({"email": email, "first_name": "Théodorine", "postal_code": "75011", "community": "health",
-                          "role": "nurse", "locale": "en", "consent": true, "website": ""});
-        self.call("POST", "/api/register", Some(body), None).await.0
-    }
-
-    async fn sign_in(&self, email: &str) -> String {
-        assert_eq!(self.register(email).await, 202);
-        let token = self.t.latest_link(email, "verify");
-        let (status, body) = self.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await;
-        assert_eq!(status, 200, "{body}");
-        body["session"].as_str().unwrap().to_owned()
-    }
-
-    async fn dump_text(&self) -> String {
-        self.t
-            .deps
-            .store
-            .dump()
-            .await
-            .unwrap()
-            .iter()
-            .map(|i| format!("{} {} {}\n", i.key.pk, i.key.sk, Value::Object(i.attrs.clone())))
-            .collect()
-    }
-}
 
 #[tokio::test]
 async fn a_member_registers_clicks_the_link_sees_their_data_and_erases_it() {
@@ -297,4 +234,22 @@ async fn the_openapi_enums_are_the_taxonomy_codes() {
     assert_eq!(s["Perk"]["properties"]["communities"]["items"]["enum"].as_array().unwrap(), &codes("communities"));
     assert_eq!(s["RegisterBody"]["properties"]["community"]["enum"].as_array().unwrap(), &codes("communities"));
     assert_eq!(s["ChildCareOffer"]["properties"]["age_ranges"]["items"]["enum"].as_array().unwrap(), &codes("child_age_ranges"));
+}
+
+#[test]
+fn every_route_has_a_sample_event() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
+    let keys: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let path = e.ok()?.path();
+            (path.extension()? == "json").then(|| {
+                serde_json::from_str::<Value>(&std::fs::read_to_string(&path).unwrap()).unwrap()["routeKey"].as_str().unwrap().to_owned()
+            })
+        })
+        .collect();
+    for route in entraide::router::ROUTES {
+        let key = format!("{} {}", route.method, route.path);
+        assert!(keys.contains(&key), "no event in events/ for {key}");
+    }
 }

@@ -13,3 +13,17 @@ pub async fn handle(_req: Request) -> Response<Body> {
         .body(Body::Text(DOCUMENT.to_owned()))
         .unwrap_or_else(|_| Response::new(Body::Empty))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::testing::{event, read};
+
+    #[tokio::test]
+    async fn the_sample_event_gets_the_document() {
+        let (status, doc) = read(handle(event("openapi", &[])).await);
+        assert_eq!(status, 200);
+        assert_eq!(doc["openapi"], "3.1.0");
+        assert!(doc["paths"]["/api/businesses"]["get"].is_object());
+    }
+}

@@ -43,4 +43,22 @@ mod tests {
         let (code, _) = read(handle(&t.deps, request(&owner)).await);
         assert_eq!(code, 404, "already withdrawn");
     }
+
+    #[tokio::test]
+    async fn the_request_event_withdraws_a_request() {
+        let t = TestDeps::new();
+        let session = t.session("owner@example.org").await;
+        let (_, created) =
+            read(post_request::handler::handle(&t.deps, event("post-request-help", &[("REPLACE_WITH_A_SESSION", &session)])).await);
+        let id = created["id"].as_str().unwrap().to_owned();
+        let req = event("withdraw-request", &[("REPLACE_WITH_A_SESSION", &session), ("REPLACE_WITH_AN_ID", &id)]);
+        let (code, body) = read(handle(&t.deps, req).await);
+        assert_eq!((code, body["status"].as_str()), (200, Some("withdrawn")));
+        // The offer route does not remove a request with the same id.
+        let (_, again) =
+            read(post_request::handler::handle(&t.deps, event("post-request-help", &[("REPLACE_WITH_A_SESSION", &session)])).await);
+        let id = again["id"].as_str().unwrap().to_owned();
+        let wrong = event("withdraw-offer", &[("REPLACE_WITH_A_SESSION", &session), ("REPLACE_WITH_AN_ID", &id)]);
+        assert_eq!(read(handle(&t.deps, wrong).await).0, 404);
+    }
 }

@@ -1,0 +1,77 @@
+//! The in-process application shared by the end-to-end test files.
+
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::Request;
+use entraide::router::{AppState, app};
+use serde_json::{Value, json};
+use shared::config::Config;
+use shared::testing::TestDeps;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub t: TestDeps,
+    pub router: axum::Router,
+}
+
+impl TestApp {
+    pub fn new() -> Self {
+        Self::with_config(Config::default())
+    }
+
+    pub fn with_config(config: Config) -> Self {
+        Self::on(TestDeps::with_config(config))
+    }
+
+    /// The application over given dependencies (e.g. DynamoDB Local's).
+    pub fn on(t: TestDeps) -> Self {
+        let router = app(AppState { deps: Arc::new(t.deps.clone()), outbox: Some(t.outbox.clone()) });
+        TestApp { t, router }
+    }
+
+    pub async fn raw(&self, method: &str, path: &str, body: Vec<u8>, session: Option<&str>) -> (u16, Vec<u8>, axum::http::HeaderMap) {
+        let mut req = Request::builder().method(method).uri(path).header("content-type", "application/json");
+        if let Some(s) = session {
+            req = req.header("authorization", format!("Bearer {s}"));
+        }
+        let resp = self.router.clone().oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec();
+        (status, bytes, headers)
+    }
+
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>, session: Option<&str>) -> (u16, Value) {
+        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        let (status, body, _) = self.raw(method, path, bytes, session).await;
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    pub async fn register(&self, email: &str) -> u16 {
+        let body = json!({"email": email, "first_name": "Théodorine", "postal_code": "75011", "community": "health",
+                          "role": "nurse", "locale": "en", "consent": true, "website": ""});
+        self.call("POST", "/api/register", Some(body), None).await.0
+    }
+
+    pub async fn sign_in(&self, email: &str) -> String {
+        assert_eq!(self.register(email).await, 202);
+        let token = self.t.latest_link(email, "verify");
+        let (status, body) = self.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await;
+        assert_eq!(status, 200, "{body}");
+        body["session"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn dump_text(&self) -> String {
+        self.t
+            .deps
+            .store
+            .dump()
+            .await
+            .unwrap()
+            .iter()
+            .map(|i| format!("{} {} {}\n", i.key.pk, i.key.sk, Value::Object(i.attrs.clone())))
+            .collect()
+    }
+}
