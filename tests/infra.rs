@@ -1,0 +1,71 @@
+//! The SAM template stays in step with the code: every function under `functions/` is deployed, every
+//! deployed function exists, every route of the router is an HTTP API event of the function that
+//! serves it, and no policy grants a wildcard. (The full template checks come with the AWS issue.)
+
+use entraide::router::{FUNCTIONS, ROUTES};
+
+fn template() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/infra/template.yaml")).unwrap()
+}
+
+/// The template's function blocks: (binary name, block text). A block starts at a line indented by
+/// exactly two spaces (a resource's logical id) and runs to the next.
+fn function_blocks(t: &str) -> Vec<(String, String)> {
+    let mut blocks: Vec<String> = Vec::new();
+    for line in t.lines() {
+        let top = line.len() > 2 && line.starts_with("  ") && line.as_bytes()[2].is_ascii_alphabetic();
+        if top || line.chars().next().is_some_and(|c| !c.is_whitespace()) {
+            blocks.push(String::new());
+        }
+        if let Some(b) = blocks.last_mut() {
+            b.push_str(line);
+            b.push('\n');
+        }
+    }
+    blocks
+        .into_iter()
+        .filter(|b| b.contains("Type: AWS::Serverless::Function"))
+        .map(|b| {
+            let binary = b.lines().find_map(|l| l.trim().strip_prefix("Binary: ")).expect("every function names its binary").to_owned();
+            (binary, b)
+        })
+        .collect()
+}
+
+#[test]
+fn every_function_is_deployed_and_every_deployed_function_exists() {
+    let t = template();
+    let deployed: Vec<String> = function_blocks(&t).into_iter().map(|(b, _)| b).collect();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("functions");
+    let mut packages: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    packages.sort();
+    let mut sorted = deployed.clone();
+    sorted.sort();
+    assert_eq!(sorted, packages, "functions/ and infra/template.yaml disagree");
+    let mut named: Vec<&str> = FUNCTIONS.iter().map(|f| f.name()).collect();
+    named.sort();
+    assert_eq!(named, packages.iter().map(String::as_str).collect::<Vec<_>>(), "the router's function list disagrees with functions/");
+}
+
+#[test]
+fn every_route_is_an_event_of_the_function_that_serves_it() {
+    let t = template();
+    let blocks = function_blocks(&t);
+    for r in ROUTES {
+        let (_, block) = blocks.iter().find(|(b, _)| b == r.function.name()).unwrap();
+        let quoted = format!("Method: {}, Path: \"{}\"", r.method, r.path);
+        let plain = format!("Method: {}, Path: {}", r.method, r.path);
+        assert!(block.contains(&quoted) || block.contains(&plain), "{} {} is not an event of {}", r.method, r.path, r.function.name());
+    }
+    let events = t.matches("Type: HttpApi").count();
+    assert_eq!(events, ROUTES.len(), "the template has routes the router does not serve");
+}
+
+#[test]
+fn no_policy_grants_a_wildcard() {
+    for (binary, block) in function_blocks(&template()) {
+        for line in block.lines().filter(|l| l.contains("Action:") || l.contains("Resource:")) {
+            assert!(!line.contains('*'), "{binary}: {line}");
+        }
+    }
+}
