@@ -51,7 +51,7 @@ async fn every_kind_can_be_posted_seen_withdrawn_and_expires(a: TestApp) {
     assert!(ids("offers").contains(&help) && ids("offers").contains(&skills));
     assert_eq!(ids("requests").len(), 2);
     assert!(ids("requests").contains(&groceries) && ids("requests").contains(&need));
-    assert_eq!(ids("perks"), [cafe.clone()]);
+    assert_eq!(ids("perks"), vec![cafe.clone()]);
     assert_eq!(
         me["offers"].as_array().unwrap().iter().find(|o| o["id"] == help.as_str()).unwrap()["child_care"]["age_ranges"],
         json!(["3-5", "6-9"])
@@ -90,7 +90,7 @@ async fn every_kind_can_be_posted_seen_withdrawn_and_expires(a: TestApp) {
     let s = a.sign_in("poster@example.org").await;
     let (status, me) = a.call("GET", "/api/me", None, Some(&s)).await;
     assert_eq!(status, 200, "the member lives on with an open post: {me}");
-    assert_eq!(ids_of(&me["offers"]), [fresh.clone()]);
+    assert_eq!(ids_of(&me["offers"]), vec![fresh.clone()]);
     assert!(me["requests"].as_array().unwrap().is_empty());
     let (_, listings) = a.call("GET", "/api/listings?postal_code=29830", None, None).await;
     assert_eq!(ids_of(&listings["items"]), [fresh], "expired listings vanish from searches");
