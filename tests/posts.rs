@@ -174,8 +174,9 @@ async fn bad_requests_to_the_post_and_search_routes_get_their_error_and_write_no
     let o = "/api/offers";
     let r = "/api/requests";
     let too_long = "x".repeat(1001);
-    // (method, path, body, status, code, field)
-    let cases: Vec<(&str, String, Option<Value>, u16, &str, Option<&str>)> = vec![
+    // (method, path, body, expected status, expected code, expected field)
+    type Case<'a> = (&'a str, String, Option<Value>, u16, &'a str, Option<&'a str>);
+    let cases: Vec<Case> = vec![
         ("POST", o.into(), Some(json!({})), 400, "missing_field", Some("kind")),
         ("POST", o.into(), Some(json!({"kind": 3})), 400, "invalid_type", Some("kind")),
         ("POST", o.into(), Some(json!({"kind": "donation"})), 422, "invalid_kind", Some("kind")),
