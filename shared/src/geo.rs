@@ -7,7 +7,6 @@
 //! is indexed under its postal code and found only from that same code.
 
 use crate::domain::PostalCode;
-use crate::domain::postal::haversine_km;
 
 /// Cell size in degrees.
 pub const CELL_DEG: f64 = 0.25;
@@ -44,16 +43,6 @@ pub fn cells_within(center: &PostalCode, radius_km: f64) -> Vec<String> {
         }
     }
     cells
-}
-
-/// Distance in kilometres between two postal codes; `None` when either has no point and they differ.
-pub fn distance_km(a: &PostalCode, b: &PostalCode) -> Option<f64> {
-    a.distance_km(b)
-}
-
-/// Distance between two points, re-exported for callers that hold raw points.
-pub fn point_distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    haversine_km(a, b)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod domain;
 pub mod error;
 pub mod geo;
 pub mod http;
+pub mod lambda;
 pub mod links;
 pub mod mail;
 pub mod members;

@@ -606,30 +606,33 @@ impl Params<'_> {
         Ok(bounded(self.int("limit")?.unwrap_or(20), 1, 50, "invalid_limit", "the limit must be between 1 and 50")
             .map_err(|e| e.at("limit"))? as usize)
     }
+
+    /// The parameters every search shares (`postal_code`, `radius_km`, `limit`, `cursor`), after
+    /// refusing any name that is neither one of them nor one of `filters`.
+    fn geo_query(&self, prefix: &'static str, default_radius: i64, filters: &[&str]) -> Result<GeoQuery, AppError> {
+        let mut allowed = vec!["postal_code", "radius_km", "cursor", "limit"];
+        allowed.extend_from_slice(filters);
+        self.only(&allowed)?;
+        let code = self
+            .get("postal_code")
+            .ok_or_else(|| AppError::bad_request("missing_field", Some("postal_code".into()), "this parameter is required"))?;
+        Ok(GeoQuery {
+            prefix,
+            center: postal(code, "postal_code")?,
+            radius_km: radius(self.int("radius_km")?, default_radius, 100)?,
+            limit: self.limit()?,
+            fingerprint: filters.iter().map(|f| self.get(f).unwrap_or("")).collect::<Vec<_>>().join("|"),
+            cursor: self.get("cursor").map(str::to_owned),
+        })
+    }
 }
 
 /// `GET /api/businesses`: approved perks within `radius_km` (1–100, default 10) of `postal_code`, by
 /// distance, optionally of one `category` and for one `community`; `limit` 1–50 (default 20).
 pub async fn search_businesses(deps: &Deps, params: Params<'_>) -> Result<Value, AppError> {
-    params.only(&["postal_code", "radius_km", "category", "community", "cursor", "limit"])?;
-    let center = postal(
-        params
-            .get("postal_code")
-            .ok_or_else(|| AppError::bad_request("missing_field", Some("postal_code".into()), "this parameter is required"))?,
-        "postal_code",
-    )?;
-    let radius_km = radius(params.int("radius_km")?, 10, 100)?;
+    let q = params.geo_query("PERK", 10, &["category", "community"])?;
     let category = params.get("category").map(BusinessCategory::parse).transpose().map_err(|e| e.at("category"))?;
     let community = params.get("community").map(Community::parse).transpose().map_err(|e| e.at("community"))?;
-    let limit = params.limit()?;
-    let q = GeoQuery {
-        prefix: "PERK",
-        center: &center,
-        radius_km,
-        limit,
-        fingerprint: format!("{}|{}", category.as_ref().map_or("", |c| c.as_str()), community.as_ref().map_or("", |c| c.as_str())),
-        cursor: params.get("cursor"),
-    };
     let now = deps.clock.now();
     let page = geo_search(deps, &q, now, |item| {
         let perk: Perk = item.parse().ok()?;
@@ -661,29 +664,13 @@ pub async fn search_businesses(deps: &Deps, params: Params<'_>) -> Result<Value,
 /// `GET /api/listings`: published listings within `radius_km` (1–100, default 20) of `postal_code`,
 /// optionally of one `domain` and one `type` (`offer` or `request`). Nothing personal is shown.
 pub async fn search_listings(deps: &Deps, params: Params<'_>) -> Result<Value, AppError> {
-    params.only(&["postal_code", "radius_km", "domain", "type", "cursor", "limit"])?;
-    let center = postal(
-        params
-            .get("postal_code")
-            .ok_or_else(|| AppError::bad_request("missing_field", Some("postal_code".into()), "this parameter is required"))?,
-        "postal_code",
-    )?;
-    let radius_km = radius(params.int("radius_km")?, 20, 100)?;
+    let q = params.geo_query("LISTING", 20, &["domain", "type"])?;
     let domain = params.get("domain").map(ListingDomain::parse).transpose().map_err(|e| e.at("domain"))?;
     let side = match params.get("type") {
         None => None,
         Some("offer") => Some(Side::Offer),
         Some("request") => Some(Side::Request),
         Some(_) => return Err(AppError::invalid("invalid_type_filter", "type", "type must be offer or request")),
-    };
-    let limit = params.limit()?;
-    let q = GeoQuery {
-        prefix: "LISTING",
-        center: &center,
-        radius_km,
-        limit,
-        fingerprint: format!("{}|{:?}", domain.as_ref().map_or("", |d| d.as_str()), side),
-        cursor: params.get("cursor"),
     };
     let now = deps.clock.now();
     let page = geo_search(deps, &q, now, |item| {

@@ -22,15 +22,15 @@ pub const MAX_PER_CELL: usize = 5_000;
 pub const MAX_CANDIDATES: usize = 20_000;
 
 /// A search around a postal code.
-pub struct GeoQuery<'a> {
+pub struct GeoQuery {
     /// The index partition prefix (`PERK`, `LISTING`).
-    pub prefix: &'a str,
-    pub center: &'a PostalCode,
+    pub prefix: &'static str,
+    pub center: PostalCode,
     pub radius_km: i64,
     pub limit: usize,
     /// Everything else that shapes the result (filters), bound into the cursor.
     pub fingerprint: String,
-    pub cursor: Option<&'a str>,
+    pub cursor: Option<String>,
 }
 
 /// One result: the item, its distance, and the sort position.
@@ -57,7 +57,7 @@ fn invalid_cursor() -> AppError {
     AppError::bad_request("invalid_cursor", Some("cursor".into()), "this cursor is not valid for this search; start again without it")
 }
 
-fn fingerprint(q: &GeoQuery<'_>) -> String {
+fn fingerprint(q: &GeoQuery) -> String {
     format!("{}|{}|{}|{}|{}", q.prefix, q.center.as_str(), q.radius_km, q.limit, q.fingerprint)
 }
 
@@ -87,16 +87,16 @@ fn decode_cursor(deps: &Deps, cursor: &str, f: &str) -> Result<(i64, String), Ap
 /// and id; items it returns `None` for are left out.
 pub async fn geo_search(
     deps: &Deps,
-    q: &GeoQuery<'_>,
+    q: &GeoQuery,
     now: UnixTime,
     keep: impl Fn(&Item) -> Option<(PostalCode, String)>,
 ) -> Result<Page, AppError> {
     let f = fingerprint(q);
-    let after = match q.cursor {
+    let after = match &q.cursor {
         Some(c) => Some(decode_cursor(deps, c, &f)?),
         None => None,
     };
-    let cells = geo::cells_within(q.center, q.radius_km as f64);
+    let cells = geo::cells_within(&q.center, q.radius_km as f64);
     let reads = cells.iter().map(|cell| {
         let pk = format!("{}#{cell}", q.prefix);
         let store = deps.store.clone();

@@ -5,13 +5,7 @@ use lambda_http::{Body, Request, Response};
 pub const DOCUMENT: &str = include_str!("../../../shared/data/openapi.json");
 
 pub async fn handle(_req: Request) -> Response<Body> {
-    Response::builder()
-        .status(200)
-        .header("content-type", "application/json")
-        .header("cache-control", "public, max-age=3600")
-        .header("x-content-type-options", "nosniff")
-        .body(Body::Text(DOCUMENT.to_owned()))
-        .unwrap_or_else(|_| Response::new(Body::Empty))
+    shared::http::static_json(DOCUMENT)
 }
 
 #[cfg(test)]

@@ -4,14 +4,7 @@
 use lambda_http::{Body, Request, Response};
 
 pub async fn handle(_req: Request) -> Response<Body> {
-    Response::builder()
-        .status(200)
-        .header("content-type", "application/json")
-        // Changes only with a deployment.
-        .header("cache-control", "public, max-age=3600")
-        .header("x-content-type-options", "nosniff")
-        .body(Body::Text(shared::domain::taxonomy::TAXONOMY_JSON.to_owned()))
-        .unwrap_or_else(|_| Response::new(Body::Empty))
+    shared::http::static_json(shared::domain::taxonomy::TAXONOMY_JSON)
 }
 
 #[cfg(test)]

@@ -1,8 +1,6 @@
-//! Lambda entry point: wiring only. The taxonomy is compiled in; no client is needed.
+//! Lambda entry point: wiring only. The document is compiled in; no client is needed.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init_lambda();
-    lambda_http::run(lambda_http::service_fn(|req| async move { Ok::<_, std::convert::Infallible>(taxonomy::handler::handle(req).await) }))
-        .await
+    shared::lambda::run_static(taxonomy::handler::handle).await
 }

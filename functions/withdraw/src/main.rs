@@ -1,12 +1,6 @@
-//! Lambda entry point: wiring only (logs, configuration, clients once per cold start).
+//! Lambda entry point: wiring only (logs, configuration and clients once per cold start, in `shared::lambda`).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::telemetry::init_lambda();
-    let deps = shared::deps::Deps::from_env().await?;
-    let deps = &deps;
-    lambda_http::run(lambda_http::service_fn(move |req| async move {
-        Ok::<_, std::convert::Infallible>(withdraw::handler::handle(deps, req).await)
-    }))
-    .await
+    shared::lambda::run_http(withdraw::handler::handle).await
 }
