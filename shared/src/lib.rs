@@ -22,6 +22,7 @@ pub mod http;
 pub mod lambda;
 pub mod links;
 pub mod mail;
+pub mod matching;
 pub mod members;
 pub mod posts;
 pub mod search;
