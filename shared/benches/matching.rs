@@ -5,7 +5,7 @@
 //! `cargo bench -p entraide-shared --bench matching` (add `-- --quick` for the small sizes only).
 //! Figures are reported in docs/PERFORMANCE.md.
 
-use shared::matching::assign::{ChildCare, Offer, Pair, Request, assign, greedy_nearest};
+use shared::matching::assign::{ChildCare, Objective, Offer, Pair, Request, assign, assign_with, greedy_nearest};
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -126,16 +126,19 @@ fn run_one(offers: usize, requests: usize) {
     }
     let peak_kib = status("VmHWM:");
     times.sort_by(f64::total_cmp);
+    let distance_only = assign_with(&o, &r, &blocked, Objective { volunteer_priority: false });
     let t = Instant::now();
     let greedy = greedy_nearest(&o, &r, &blocked);
     let greedy_s = t.elapsed().as_secs_f64();
     println!(
-        "{offers}\t{requests}\t{:.3}\t{}\t{}\t{}\t{:.0}\t{}\t{:.0}\t{:.3}",
+        "{offers}\t{requests}\t{:.3}\t{}\t{}\t{}\t{:.0}\t{}\t{:.0}\t{}\t{:.0}\t{:.3}",
         times[1],
         input_kib / 1024,
         peak_kib / 1024,
         pairs.len(),
         total_km(&pairs),
+        distance_only.len(),
+        total_km(&distance_only),
         greedy.len(),
         total_km(&greedy),
         greedy_s
@@ -153,14 +156,19 @@ fn main() {
     } else {
         &[(25_000, 2_500), (50_000, 5_000), (100_000, 10_000), (200_000, 20_000)]
     };
-    println!("| offers | requests | assignment (median of 3) | RSS with inputs | peak RSS during the run | served | total km | greedy served | greedy total km | greedy time |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| offers | requests | run time (median of 3) | RSS with inputs | peak RSS during the runs | served | total km | served, distance only | total km, distance only | greedy served | greedy total km | greedy time |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let exe = std::env::current_exe().unwrap();
     for &(o, r) in sizes {
         let out = std::process::Command::new(&exe).args(["--one", &o.to_string(), &r.to_string()]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let line = String::from_utf8(out.stdout).unwrap();
         let f: Vec<&str> = line.trim().split('\t').collect();
-        println!("| {} | {} | {} s | {} MiB | {} MiB | {} | {} | {} | {} | {} s |", f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]);
+        println!(
+            "| {} | {} | {} s | {} MiB | {} MiB | {} | {} | {} | {} | {} | {} | {} s |",
+            f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11]
+        );
     }
 }

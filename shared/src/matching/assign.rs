@@ -26,8 +26,6 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 
 /// Weight of one priority class step; larger than any total distance in metres.
 const CLASS_WEIGHT: i64 = 1_000_000_000_000;
-/// The largest radius an offer may have (km): bounds the candidate search.
-pub const MAX_RADIUS_KM: f64 = 50.0;
 
 /// Child-care details of an offer.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,39 +98,35 @@ fn cell(p: (f64, f64)) -> (i64, i64) {
     ((p.0 / CELL_DEG).floor() as i64, (p.1 / CELL_DEG).floor() as i64)
 }
 
-/// Candidate offers of every request, with the cost of each pair: a grid of offer points, so each
-/// request looks only at the cells within the largest radius.
-fn candidates(offers: &[Offer], requests: &[Request], blocked: &HashSet<(String, String)>) -> Vec<Vec<(u32, i64)>> {
-    let mut grid: HashMap<(String, (i64, i64)), Vec<u32>> = HashMap::new();
+/// Candidate offers of every request, with the cost of each pair. Each offer is put in every grid cell
+/// its radius can reach from any of its points, so a request reads only its own cell.
+fn candidates(offers: &[Offer], requests: &[Request], blocked: &HashSet<(String, String)>, objective: Objective) -> Vec<Vec<(u32, i64)>> {
+    let mut grid: HashMap<(&str, (i64, i64)), Vec<u32>> = HashMap::new();
     for (i, o) in offers.iter().enumerate() {
-        let mut cells: Vec<(i64, i64)> = o.points.iter().map(|p| cell(*p)).collect();
+        if o.free == 0 {
+            continue;
+        }
+        let mut cells: Vec<(i64, i64)> = o.points.iter().flat_map(|p| cells_around(*p, o.radius_km)).collect();
         cells.sort_unstable();
         cells.dedup();
         for c in cells {
-            grid.entry((o.help_type.clone(), c)).or_default().push(i as u32);
+            grid.entry((o.help_type.as_str(), c)).or_default().push(i as u32);
         }
     }
     requests
         .iter()
         .map(|r| {
-            let dlat = MAX_RADIUS_KM / 111.195;
-            let dlon = MAX_RADIUS_KM / (111.195 * (r.point.0.abs() + dlat).min(89.0).to_radians().cos());
-            let (a0, o0) = cell((r.point.0 - dlat, r.point.1 - dlon));
-            let (a1, o1) = cell((r.point.0 + dlat, r.point.1 + dlon));
-            let mut seen = HashSet::new();
             let mut out = Vec::new();
-            for a in a0..=a1 {
-                for o in o0..=o1 {
-                    let Some(list) = grid.get(&(r.help_type.clone(), (a, o))) else { continue };
-                    for &i in list {
-                        let offer = &offers[i as usize];
-                        if !seen.insert(i) || !eligible(offer, r) || blocked.contains(&(offer.id.clone(), r.id.clone())) {
-                            continue;
-                        }
-                        let d = distance(offer, r);
-                        if d <= offer.radius_km {
-                            out.push((i, priority_class(offer) * CLASS_WEIGHT + (d * 1000.0).round() as i64));
-                        }
+            if let Some(list) = grid.get(&(r.help_type.as_str(), cell(r.point))) {
+                for &i in list {
+                    let offer = &offers[i as usize];
+                    if !eligible(offer, r) || blocked.contains(&(offer.id.clone(), r.id.clone())) {
+                        continue;
+                    }
+                    let d = distance(offer, r);
+                    if d <= offer.radius_km {
+                        let class = if objective.volunteer_priority { priority_class(offer) } else { 0 };
+                        out.push((i, class * CLASS_WEIGHT + (d * 1000.0).round() as i64));
                     }
                 }
             }
@@ -143,10 +137,38 @@ fn candidates(offers: &[Offer], requests: &[Request], blocked: &HashSet<(String,
         .collect()
 }
 
+/// The cells a circle of `radius_km` around `p` can touch.
+fn cells_around(p: (f64, f64), radius_km: f64) -> Vec<(i64, i64)> {
+    let dlat = radius_km / 111.195;
+    let dlon = radius_km / (111.195 * (p.0.abs() + dlat).min(89.0).to_radians().cos());
+    let (a0, o0) = cell((p.0 - dlat, p.1 - dlon));
+    let (a1, o1) = cell((p.0 + dlat, p.1 + dlon));
+    (a0..=a1).flat_map(|a| (o0..=o1).map(move |o| (a, o))).collect()
+}
+
+/// What a run optimises after the number of requests served and their age.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Objective {
+    /// Prefer priority volunteers before shorter distances (PRODUCT §4). Off only to measure the
+    /// distance-only optimum against the greedy baseline.
+    pub volunteer_priority: bool,
+}
+
+impl Default for Objective {
+    fn default() -> Self {
+        Objective { volunteer_priority: true }
+    }
+}
+
 /// Proposes pairs for one run. `blocked` holds `(offer id, request id)` pairs that must never be
 /// proposed. Inputs should be sorted by id so that ties are broken the same way every run.
 pub fn assign(offers: &[Offer], requests: &[Request], blocked: &HashSet<(String, String)>) -> Vec<Pair> {
-    let cand = candidates(offers, requests, blocked);
+    assign_with(offers, requests, blocked, Objective::default())
+}
+
+/// [`assign`] with an explicit objective.
+pub fn assign_with(offers: &[Offer], requests: &[Request], blocked: &HashSet<(String, String)>, objective: Objective) -> Vec<Pair> {
+    let cand = candidates(offers, requests, blocked, objective);
     let (nr, no) = (requests.len(), offers.len());
     // Node ids: requests 0..nr, offers nr..nr+no, sink nr+no.
     let sink = nr + no;
@@ -250,7 +272,9 @@ pub fn assign(offers: &[Offer], requests: &[Request], blocked: &HashSet<(String,
     let mut pairs: Vec<Pair> = matched
         .iter()
         .enumerate()
-        .filter_map(|(r, m)| m.map(|(o, _)| Pair { request: r, offer: o as usize, distance_km: distance(&offers[o as usize], &requests[r]) }))
+        .filter_map(|(r, m)| {
+            m.map(|(o, _)| Pair { request: r, offer: o as usize, distance_km: distance(&offers[o as usize], &requests[r]) })
+        })
         .collect();
     pairs.sort_by_key(|p| p.request);
     pairs
@@ -259,16 +283,15 @@ pub fn assign(offers: &[Offer], requests: &[Request], blocked: &HashSet<(String,
 /// The baseline the algorithm is measured against: requests oldest first, each to its nearest eligible
 /// volunteer with capacity left.
 pub fn greedy_nearest(offers: &[Offer], requests: &[Request], blocked: &HashSet<(String, String)>) -> Vec<Pair> {
-    let cand = candidates(offers, requests, blocked);
+    let cand = candidates(offers, requests, blocked, Objective { volunteer_priority: false });
     let mut free: Vec<u32> = offers.iter().map(|o| o.free).collect();
     let mut order: Vec<usize> = (0..requests.len()).collect();
     order.sort_by_key(|&i| (requests[i].created_at, i));
     let mut pairs = Vec::new();
     for r in order {
-        let best = cand[r]
-            .iter()
-            .filter(|(o, _)| free[*o as usize] > 0)
-            .min_by(|a, b| distance(&offers[a.0 as usize], &requests[r]).total_cmp(&distance(&offers[b.0 as usize], &requests[r])).then(a.0.cmp(&b.0)));
+        let best = cand[r].iter().filter(|(o, _)| free[*o as usize] > 0).min_by(|a, b| {
+            distance(&offers[a.0 as usize], &requests[r]).total_cmp(&distance(&offers[b.0 as usize], &requests[r])).then(a.0.cmp(&b.0))
+        });
         if let Some(&(o, _)) = best {
             free[o as usize] -= 1;
             pairs.push(Pair { request: r, offer: o as usize, distance_km: distance(&offers[o as usize], &requests[r]) });
@@ -324,7 +347,11 @@ mod tests {
                     help_type: h.into(),
                     point: rng.point(),
                     created_at: rng.next(4) as i64,
-                    children: if h == "child-care" { (0..1 + rng.next(2)).map(|_| AGES[rng.next(3) as usize].to_string()).collect() } else { vec![] },
+                    children: if h == "child-care" {
+                        (0..1 + rng.next(2)).map(|_| AGES[rng.next(3) as usize].to_string()).collect()
+                    } else {
+                        vec![]
+                    },
                 }
             })
             .collect();
@@ -336,8 +363,8 @@ mod tests {
     }
 
     /// Exhaustive: the best assignment by (served count, oldest-first served set, cost).
-    fn brute_force(offers: &[Offer], requests: &[Request], blocked: &HashSet<(String, String)>) -> (Vec<usize>, i64) {
-        let cand = candidates(offers, requests, blocked);
+    fn brute_force(offers: &[Offer], requests: &[Request], blocked: &HashSet<(String, String)>, objective: Objective) -> (Vec<usize>, i64) {
+        let cand = candidates(offers, requests, blocked, objective);
         let mut rank: Vec<usize> = (0..requests.len()).collect();
         rank.sort_by_key(|&i| (requests[i].created_at, i));
         let position: Vec<usize> = (0..requests.len()).map(|r| rank.iter().position(|&x| x == r).unwrap()).collect();
@@ -382,8 +409,8 @@ mod tests {
         }
     }
 
-    fn cost_of(pairs: &[Pair], offers: &[Offer], requests: &[Request], blocked: &HashSet<(String, String)>) -> i64 {
-        let cand = candidates(offers, requests, blocked);
+    fn cost_of(pairs: &[Pair], offers: &[Offer], requests: &[Request], blocked: &HashSet<(String, String)>, objective: Objective) -> i64 {
+        let cand = candidates(offers, requests, blocked, objective);
         pairs.iter().map(|p| cand[p.request].iter().find(|(o, _)| *o as usize == p.offer).expect("a proposed pair is a candidate").1).sum()
     }
 
@@ -402,11 +429,18 @@ mod tests {
                 assert!(!blocked.contains(&(offers[p.offer].id.clone(), requests[p.request].id.clone())), "instance {n}: blocked pair");
             }
             assert!(load.iter().zip(&offers).all(|(l, o)| *l <= o.free), "instance {n}: over capacity");
-            let (mut expected_set, expected_cost) = brute_force(&offers, &requests, &blocked);
-            expected_set.sort_unstable();
-            let got_set: Vec<usize> = pairs.iter().map(|p| p.request).collect();
-            assert_eq!(got_set, expected_set, "instance {n}: not the best set of served requests");
-            assert_eq!(cost_of(&pairs, &offers, &requests, &blocked), expected_cost, "instance {n}: not the cheapest assignment");
+            for objective in [Objective::default(), Objective { volunteer_priority: false }] {
+                let pairs = assign_with(&offers, &requests, &blocked, objective);
+                let (mut expected_set, expected_cost) = brute_force(&offers, &requests, &blocked, objective);
+                expected_set.sort_unstable();
+                let got_set: Vec<usize> = pairs.iter().map(|p| p.request).collect();
+                assert_eq!(got_set, expected_set, "instance {n} {objective:?}: not the best set of served requests");
+                assert_eq!(
+                    cost_of(&pairs, &offers, &requests, &blocked, objective),
+                    expected_cost,
+                    "instance {n} {objective:?}: not the cheapest assignment"
+                );
+            }
             assert_eq!(assign(&offers, &requests, &blocked), pairs, "instance {n}: not deterministic");
             nontrivial += usize::from(pairs.len() >= 2);
         }
@@ -466,8 +500,24 @@ mod tests {
         let a = (48.85, 2.35);
         let b = (48.85, 2.38); // ~2.2 km east
         let offers = vec![
-            Offer { id: "near-both".into(), help_type: "groceries".into(), points: vec![a], radius_km: 5.0, free: 1, child_care: None, also_child_care: false },
-            Offer { id: "west".into(), help_type: "groceries".into(), points: vec![(48.85, 2.33)], radius_km: 3.0, free: 1, child_care: None, also_child_care: false },
+            Offer {
+                id: "near-both".into(),
+                help_type: "groceries".into(),
+                points: vec![a],
+                radius_km: 5.0,
+                free: 1,
+                child_care: None,
+                also_child_care: false,
+            },
+            Offer {
+                id: "west".into(),
+                help_type: "groceries".into(),
+                points: vec![(48.85, 2.33)],
+                radius_km: 3.0,
+                free: 1,
+                child_care: None,
+                also_child_care: false,
+            },
         ];
         let requests = vec![
             Request { id: "old".into(), help_type: "groceries".into(), point: a, created_at: 0, children: vec![] },
