@@ -84,6 +84,8 @@ fn priority_class(offer: &Offer) -> i64 {
     }
 }
 
+/// The rules, written plainly: the oracle the tests check the fast candidate search against.
+#[cfg(test)]
 fn eligible(offer: &Offer, request: &Request) -> bool {
     if offer.help_type != request.help_type || offer.free == 0 {
         return false;
@@ -94,6 +96,12 @@ fn eligible(offer: &Offer, request: &Request) -> bool {
     }
 }
 
+/// A bit per age range code (unknown codes share the top bit, which no offer accepts).
+fn age_bit(code: &str) -> u64 {
+    const CODES: [&str; 6] = ["0-1", "1-2", "3-5", "6-9", "10-12", "13+"];
+    CODES.iter().position(|c| *c == code).map_or(1 << 63, |i| 1 << i)
+}
+
 fn cell(p: (f64, f64)) -> (i64, i64) {
     ((p.0 / CELL_DEG).floor() as i64, (p.1 / CELL_DEG).floor() as i64)
 }
@@ -101,6 +109,15 @@ fn cell(p: (f64, f64)) -> (i64, i64) {
 /// Candidate offers of every request, with the cost of each pair. Each offer is put in every grid cell
 /// its radius can reach from any of its points, so a request reads only its own cell.
 fn candidates(offers: &[Offer], requests: &[Request], blocked: &HashSet<(String, String)>, objective: Objective) -> Vec<Vec<(u32, i64)>> {
+    // Blocked pairs as indices, once: the inner loop must not allocate.
+    let offer_index: HashMap<&str, u32> = offers.iter().enumerate().map(|(i, o)| (o.id.as_str(), i as u32)).collect();
+    let request_index: HashMap<&str, u32> = requests.iter().enumerate().map(|(i, r)| (r.id.as_str(), i as u32)).collect();
+    let blocked: HashSet<(u32, u32)> =
+        blocked.iter().filter_map(|(o, r)| Some((*offer_index.get(o.as_str())?, *request_index.get(r.as_str())?))).collect();
+    // Per offer, once: the accepted age ranges as a bit set and the largest child count (child care).
+    let ages = |list: &[String]| list.iter().fold(0u64, |m, a| m | age_bit(a));
+    let accepts: Vec<Option<(u64, usize)>> =
+        offers.iter().map(|o| o.child_care.as_ref().map(|c| (ages(&c.age_ranges), c.max_children))).collect();
     let mut grid: HashMap<(&str, (i64, i64)), Vec<u32>> = HashMap::new();
     for (i, o) in offers.iter().enumerate() {
         if o.free == 0 {
@@ -115,16 +132,25 @@ fn candidates(offers: &[Offer], requests: &[Request], blocked: &HashSet<(String,
     }
     requests
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(ri, r)| {
             let mut out = Vec::new();
+            let wanted = ages(&r.children);
             if let Some(list) = grid.get(&(r.help_type.as_str(), cell(r.point))) {
                 for &i in list {
                     let offer = &offers[i as usize];
-                    if !eligible(offer, r) || blocked.contains(&(offer.id.clone(), r.id.clone())) {
+                    // The same rules as `eligible`, on the precomputed bit sets.
+                    let fits = match accepts[i as usize] {
+                        Some((mask, max)) => r.children.len() <= max && wanted & !mask == 0,
+                        None => r.children.is_empty(),
+                    };
+                    // A degree of latitude is 111 km everywhere: most far offers fail this before any trigonometry.
+                    let near = offer.points.iter().any(|p| (p.0 - r.point.0).abs() * 111.19 <= offer.radius_km);
+                    if !fits || !near {
                         continue;
                     }
                     let d = distance(offer, r);
-                    if d <= offer.radius_km {
+                    if d <= offer.radius_km && !blocked.contains(&(i, ri as u32)) {
                         let class = if objective.volunteer_priority { priority_class(offer) } else { 0 };
                         out.push((i, class * CLASS_WEIGHT + (d * 1000.0).round() as i64));
                     }
@@ -311,8 +337,9 @@ mod tests {
             self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (self.0 >> 33) % n
         }
-        fn point(&mut self) -> (f64, f64) {
-            (48.80 + self.next(1000) as f64 * 0.0001, 2.30 + self.next(1000) as f64 * 0.0001)
+        /// A point in a square of `spread` degrees near Paris (0.1° ≈ 11 km; 0.6° crosses grid cells).
+        fn point(&mut self, spread: f64) -> (f64, f64) {
+            (48.80 + self.next(1000) as f64 * spread / 1000.0, 2.30 + self.next(1000) as f64 * spread / 1000.0)
         }
     }
 
@@ -320,14 +347,15 @@ mod tests {
 
     fn instance(rng: &mut Lcg) -> (Vec<Offer>, Vec<Request>, HashSet<(String, String)>) {
         let help = ["groceries", "child-care"];
+        let spread = if rng.next(3) == 0 { 0.6 } else { 0.1 };
         let offers: Vec<Offer> = (0..1 + rng.next(4))
             .map(|i| {
                 let h = help[rng.next(2) as usize];
                 Offer {
                     id: format!("o{i}"),
                     help_type: h.into(),
-                    points: (0..1 + rng.next(2)).map(|_| rng.point()).collect(),
-                    radius_km: [2.0, 5.0, 10.0][rng.next(3) as usize],
+                    points: (0..1 + rng.next(2)).map(|_| rng.point(spread)).collect(),
+                    radius_km: [2.0, 5.0, 10.0, 30.0][rng.next(4) as usize],
                     free: 1 + rng.next(2) as u32,
                     child_care: (h == "child-care").then(|| ChildCare {
                         is_parent: rng.next(2) == 0,
@@ -345,7 +373,7 @@ mod tests {
                 Request {
                     id: format!("r{i}"),
                     help_type: h.into(),
-                    point: rng.point(),
+                    point: rng.point(spread),
                     created_at: rng.next(4) as i64,
                     children: if h == "child-care" {
                         (0..1 + rng.next(2)).map(|_| AGES[rng.next(3) as usize].to_string()).collect()
@@ -363,8 +391,31 @@ mod tests {
     }
 
     /// Exhaustive: the best assignment by (served count, oldest-first served set, cost).
+    /// Candidates from the plain rules, every offer against every request (no grid, no bit sets).
+    fn plain_candidates(
+        offers: &[Offer],
+        requests: &[Request],
+        blocked: &HashSet<(String, String)>,
+        objective: Objective,
+    ) -> Vec<Vec<(u32, i64)>> {
+        requests
+            .iter()
+            .map(|r| {
+                offers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, o)| eligible(o, r) && distance(o, r) <= o.radius_km && !blocked.contains(&(o.id.clone(), r.id.clone())))
+                    .map(|(i, o)| {
+                        let class = if objective.volunteer_priority { priority_class(o) } else { 0 };
+                        (i as u32, class * CLASS_WEIGHT + (distance(o, r) * 1000.0).round() as i64)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
     fn brute_force(offers: &[Offer], requests: &[Request], blocked: &HashSet<(String, String)>, objective: Objective) -> (Vec<usize>, i64) {
-        let cand = candidates(offers, requests, blocked, objective);
+        let cand = plain_candidates(offers, requests, blocked, objective);
         let mut rank: Vec<usize> = (0..requests.len()).collect();
         rank.sort_by_key(|&i| (requests[i].created_at, i));
         let position: Vec<usize> = (0..requests.len()).map(|r| rank.iter().position(|&x| x == r).unwrap()).collect();
@@ -410,7 +461,7 @@ mod tests {
     }
 
     fn cost_of(pairs: &[Pair], offers: &[Offer], requests: &[Request], blocked: &HashSet<(String, String)>, objective: Objective) -> i64 {
-        let cand = candidates(offers, requests, blocked, objective);
+        let cand = plain_candidates(offers, requests, blocked, objective);
         pairs.iter().map(|p| cand[p.request].iter().find(|(o, _)| *o as usize == p.offer).expect("a proposed pair is a candidate").1).sum()
     }
 
@@ -421,6 +472,11 @@ mod tests {
         for n in 0..600 {
             let (offers, requests, blocked) = instance(&mut rng);
             let pairs = assign(&offers, &requests, &blocked);
+            assert_eq!(
+                candidates(&offers, &requests, &blocked, Objective::default()),
+                plain_candidates(&offers, &requests, &blocked, Objective::default()),
+                "instance {n}: the fast candidate search disagrees with the plain rules"
+            );
             let mut load = vec![0u32; offers.len()];
             for p in &pairs {
                 load[p.offer] += 1;
