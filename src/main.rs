@@ -23,6 +23,9 @@ struct Cli {
     /// `manual` waits for a moderator. Overrides MATCH_REVIEW.
     #[arg(long, value_parser = ["auto", "manual"], global = true)]
     review: Option<String>,
+    /// Seconds between matching runs (0: only on demand, `POST /api/_local/match`).
+    #[arg(long, default_value_t = 60, global = true)]
+    match_every: u64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -41,7 +44,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let review = cli.review.as_deref().map(|r| if r == "manual" { ReviewMode::Manual } else { ReviewMode::Auto });
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(cli.port, cli.data_dir, review).await,
+        Command::Serve => serve(cli.port, cli.data_dir, review, cli.match_every).await,
         Command::Dump => dump(cli.port, cli.data_dir).await,
     };
     match result {
@@ -53,7 +56,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(port: u16, data_dir: PathBuf, review: Option<ReviewMode>) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(port: u16, data_dir: PathBuf, review: Option<ReviewMode>, match_every: u64) -> Result<(), Box<dyn std::error::Error>> {
     // Bind first: with `--port 0` the links in e-mails must carry the port actually chosen.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
@@ -73,6 +76,20 @@ async fn serve(port: u16, data_dir: PathBuf, review: Option<ReviewMode>) -> Resu
             }
         }
     });
+    // The local stand-in for the EventBridge schedule.
+    if match_every > 0 {
+        let runner = deps.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(match_every));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if let Err(e) = shared::matching::run::run(&runner).await {
+                    e.log();
+                }
+            }
+        });
+    }
     let store_kind = if std::env::var("DYNAMODB_ENDPOINT").is_ok() { "dynamodb" } else { "embedded" };
     let mail_kind = if outbox.is_some() { "outbox" } else { "ses" };
     tracing::info!(store = store_kind, mail = mail_kind, "ready");

@@ -121,8 +121,24 @@ pub fn app(state: AppState) -> Router {
         .route("/assets/{file}", get(crate::pages::asset))
         .route("/outbox", get(crate::pages::outbox_page))
         .route("/api/_local/outbox", get(crate::pages::outbox_json))
+        .route("/api/_local/match", axum::routing::post(local_match))
         .fallback(dispatch)
         .with_state(state)
+}
+
+/// `POST /api/_local/match`: one matching run now; answers its summary.
+async fn local_match(State(state): State<AppState>) -> Response<AxumBody> {
+    match match_offers::handler::handle(&state.deps, serde_json::Value::Null).await {
+        Ok(summary) => {
+            let mut resp = Response::new(AxumBody::from(summary.to_string()));
+            resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+            resp
+        }
+        Err(e) => {
+            e.log();
+            json_error(&e)
+        }
+    }
 }
 
 fn json_error(err: &AppError) -> Response<AxumBody> {

@@ -253,3 +253,21 @@ fn every_route_has_a_sample_event() {
         assert!(keys.contains(&key), "no event in events/ for {key}");
     }
 }
+
+#[tokio::test]
+async fn the_local_trigger_runs_a_matching_pass_and_the_request_shows_it() {
+    let a = TestApp::new();
+    let volunteer = a.sign_in("volunteer@example.org").await;
+    let requester = a.sign_in("requester@example.org").await;
+    let offer = json!({"kind": "help", "help_type": "groceries", "postal_codes": ["75011"], "radius_km": 5});
+    assert_eq!(a.call("POST", "/api/offers", Some(offer), Some(&volunteer)).await.0, 201);
+    let request = json!({"kind": "help", "help_type": "groceries", "postal_code": "75012"});
+    assert_eq!(a.call("POST", "/api/requests", Some(request), Some(&requester)).await.0, 201);
+    let (status, summary) = a.call("POST", "/api/_local/match", None, None).await;
+    assert_eq!((status, summary["proposed"].as_i64()), (200, Some(1)), "{summary}");
+    let (_, me) = a.call("GET", "/api/me", None, Some(&requester)).await;
+    assert_eq!(me["requests"][0]["status"], "proposed");
+    assert!(me["records"].as_array().unwrap().iter().all(|r| r["entity"] != "offer_area"), "index copies are not listed as records");
+    let (_, again) = a.call("POST", "/api/_local/match", None, None).await;
+    assert_eq!(again["proposed"], 0);
+}

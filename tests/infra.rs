@@ -4,6 +4,17 @@
 
 use entraide::router::{FUNCTIONS, ROUTES};
 
+/// Functions run by a schedule rather than an HTTP route.
+const SCHEDULED: &[&str] = &["match"];
+
+#[test]
+fn the_matching_run_is_scheduled_with_retries_and_a_dead_letter_queue() {
+    let t = template();
+    let (_, block) = function_blocks(&t).into_iter().find(|(b, _)| b == "match").expect("the match function is deployed");
+    assert!(block.contains("Type: Schedule"), "{block}");
+    assert!(block.contains("MaximumRetryAttempts") && block.contains("DeadLetterConfig"), "{block}");
+}
+
 fn template() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/infra/template.yaml")).unwrap()
 }
@@ -42,7 +53,8 @@ fn every_function_is_deployed_and_every_deployed_function_exists() {
     let mut sorted = deployed.clone();
     sorted.sort();
     assert_eq!(sorted, packages, "functions/ and infra/template.yaml disagree");
-    let mut named: Vec<&str> = FUNCTIONS.iter().map(|f| f.name()).collect();
+    // HTTP functions are in the router; the scheduled ones are not.
+    let mut named: Vec<&str> = FUNCTIONS.iter().map(|f| f.name()).chain(SCHEDULED.iter().copied()).collect();
     named.sort();
     assert_eq!(named, packages.iter().map(String::as_str).collect::<Vec<_>>(), "the router's function list disagrees with functions/");
 }

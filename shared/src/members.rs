@@ -429,7 +429,9 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Value, AppError> {
     let marker = deps.store.get(&keys::email_marker(&member.email_hash), now).await?;
     let posts = crate::posts::of_member(deps, &member.id, now).await?;
     // Everything else we hold: the e-mail marker (with its mail quota) and any item of another type.
-    let known = |i: &&Item| i.key == keys::member(&member.id) || ["OFFER#", "REQUEST#", "PERK#"].iter().any(|p| i.key.sk.starts_with(p));
+    // (AREA# items are the matching index's copies of the offers listed above.)
+    let known =
+        |i: &&Item| i.key == keys::member(&member.id) || ["OFFER#", "REQUEST#", "PERK#", "AREA#"].iter().any(|p| i.key.sk.starts_with(p));
     let records: Vec<Value> = items
         .iter()
         .filter(|i| !known(i))

@@ -146,7 +146,26 @@ pub struct HelpOffer {
     pub details: String,
     pub child_care: Option<ChildCareOffer>,
     pub status: String,
+    /// Matches proposed or introduced and not yet closed; never above `capacity` (conditional writes).
+    #[serde(default)]
+    pub active_matches: i64,
     pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+}
+
+/// One postal code of a help offer, as the matching run reads it (a copy of what the run needs).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OfferArea {
+    pub offer_id: String,
+    pub member_id: String,
+    pub help_type: String,
+    pub postal_code: String,
+    /// How many areas the offer has (to update every copy of `active_matches`).
+    pub areas: usize,
+    pub radius_km: i64,
+    pub capacity: i64,
+    pub active_matches: i64,
+    pub child_care: Option<ChildCareOffer>,
     pub expires_at: UnixTime,
 }
 
@@ -303,11 +322,31 @@ pub async fn post_offer(deps: &Deps, member: &Member, body: Value) -> Result<Cre
                 details: text(b.details.as_deref(), "details", 0, MAX_DETAILS)?,
                 child_care,
                 status: "open".into(),
+                active_matches: 0,
                 created_at: now,
                 expires_at: deps.config.expiry(now, POST_TTL),
             };
-            let item = Item::new(Key::new(keys::member_pk(&member.id), format!("OFFER#{}", offer.id)), record("offer", "help", &offer)?);
-            save_post(deps, member, item, offer.expires_at, now).await?;
+            let item = Item::new(keys::offer(&member.id, &offer.id), record("offer", "help", &offer)?);
+            let mut areas = Vec::new();
+            for (n, code) in codes.iter().enumerate() {
+                let area = OfferArea {
+                    offer_id: offer.id.clone(),
+                    member_id: member.id.clone(),
+                    help_type: offer.help_type.clone(),
+                    postal_code: code.as_str().to_owned(),
+                    areas: codes.len(),
+                    radius_km: offer.radius_km,
+                    capacity: offer.capacity,
+                    active_matches: 0,
+                    child_care: offer.child_care.clone(),
+                    expires_at: offer.expires_at,
+                };
+                let mut attrs = record("offer_area", "help", &area)?;
+                attrs.insert(GSI1PK.into(), json!(keys::offer_areas_in(&offer.help_type, &geo::cell_of(code))));
+                attrs.insert(GSI1SK.into(), json!(format!("{}#{n}", offer.id)));
+                areas.push(WriteOp::Put { item: Item::new(keys::offer_area(&member.id, &offer.id, n), attrs), cond: Cond::Absent });
+            }
+            save_post(deps, member, item, offer.expires_at, now, areas).await?;
             info!(offer_id = %offer.id, kind = "help", "offer posted");
             Ok(Created { id: offer.id, kind: "help", status: offer.status, expires_at: rfc3339(offer.expires_at) })
         }
@@ -348,9 +387,12 @@ pub async fn post_request(deps: &Deps, member: &Member, body: Value) -> Result<C
                 created_at: now,
                 expires_at: deps.config.expiry(now, POST_TTL),
             };
-            let item =
-                Item::new(Key::new(keys::member_pk(&member.id), format!("REQUEST#{}", request.id)), record("request", "help", &request)?);
-            save_post(deps, member, item, request.expires_at, now).await?;
+            let mut attrs = record("request", "help", &request)?;
+            // Open requests are indexed by help type, oldest first, for the matching run.
+            attrs.insert(GSI1PK.into(), json!(keys::open_requests(&request.help_type)));
+            attrs.insert(GSI1SK.into(), json!(format!("{:012}#{}", request.created_at, request.id)));
+            let item = Item::new(keys::request(&member.id, &request.id), attrs);
+            save_post(deps, member, item, request.expires_at, now, Vec::new()).await?;
             info!(request_id = %request.id, kind = "help", "request posted");
             Ok(Created { id: request.id, kind: "help", status: request.status, expires_at: rfc3339(request.expires_at) })
         }
@@ -396,13 +438,21 @@ async fn post_listing(deps: &Deps, member: &Member, side: Side, body: Value, now
     let mut attrs = record(side.entity(), "listing", &listing)?;
     index_attrs(&mut attrs, "LISTING", &code, &listing.id);
     let item = Item::new(Key::new(keys::member_pk(&member.id), format!("{}{}", side.sk_prefix(), listing.id)), attrs);
-    save_post(deps, member, item, listing.expires_at, now).await?;
+    save_post(deps, member, item, listing.expires_at, now, Vec::new()).await?;
     info!(listing_id = %listing.id, side = side.entity(), "listing published");
     Ok(Created { id: listing.id, kind: "listing", status: listing.status, expires_at: rfc3339(listing.expires_at) })
 }
 
-/// Writes a post and keeps its member (and e-mail marker) alive at least as long, in one transaction.
-async fn save_post(deps: &Deps, member: &Member, item: Item, expires_at: UnixTime, now: UnixTime) -> Result<(), AppError> {
+/// Writes a post (with `extra` items such as its areas) and keeps its member (and e-mail marker) alive
+/// at least as long, in one transaction.
+async fn save_post(
+    deps: &Deps,
+    member: &Member,
+    item: Item,
+    expires_at: UnixTime,
+    now: UnixTime,
+    extra: Vec<WriteOp>,
+) -> Result<(), AppError> {
     let open = deps.store.query_prefix(&keys::member_pk(&member.id), "OFFER#", now, MAX_OPEN_POSTS + 1).await?.len()
         + deps.store.query_prefix(&keys::member_pk(&member.id), "REQUEST#", now, MAX_OPEN_POSTS + 1).await?.len();
     if open >= MAX_OPEN_POSTS {
@@ -412,7 +462,8 @@ async fn save_post(deps: &Deps, member: &Member, item: Item, expires_at: UnixTim
         });
     }
     let keep = member.expires_at.max(expires_at);
-    let ops = vec![
+    let mut ops = extra;
+    ops.extend([
         WriteOp::Put { item, cond: Cond::Absent },
         WriteOp::Update { key: keys::member(&member.id), set: Map::from_iter([(EXPIRES_AT.into(), json!(keep))]), cond: Cond::Live },
         WriteOp::Update {
@@ -420,7 +471,7 @@ async fn save_post(deps: &Deps, member: &Member, item: Item, expires_at: UnixTim
             set: Map::from_iter([(EXPIRES_AT.into(), json!(keep))]),
             cond: Cond::Live,
         },
-    ];
+    ]);
     deps.store.transact(ops, now).await?;
     Ok(())
 }
@@ -510,7 +561,13 @@ pub async fn withdraw(deps: &Deps, member: &Member, side: Side, id: &str) -> Res
     let pk = keys::member_pk(&member.id);
     let own = Key::new(pk.clone(), format!("{}{id}", side.sk_prefix()));
     if deps.store.get(&own, now).await?.is_some() {
-        deps.store.transact(vec![WriteOp::Delete { key: own, cond: Cond::Live }], now).await?;
+        let mut ops = vec![WriteOp::Delete { key: own, cond: Cond::Live }];
+        if side == Side::Offer {
+            for area in deps.store.query_prefix(&keys::member_pk(&member.id), &keys::offer_areas_prefix(id), now, MAX_POSTAL_CODES).await? {
+                ops.push(WriteOp::Delete { key: area.key, cond: Cond::Always });
+            }
+        }
+        deps.store.transact(ops, now).await?;
         info!("post withdrawn");
         return Ok(());
     }

@@ -5,3 +5,4 @@
 //! from the store, writing proposals under conditions, and the e-mails build on it.
 
 pub mod assign;
+pub mod run;

@@ -5,6 +5,9 @@
 //! | member profile | `MEMBER#<member ulid>` | `PROFILE` | yes, `expires_at` |
 //! | e-mail uniqueness marker | `EMAIL#<HMAC-SHA256(normalised e-mail) hex>` | `EMAIL` | linkable only with the secret, `expires_at` |
 //! | used link | `LINK#<jti>` | `USED` | no (expires with the link) |
+//! | help offer / request, listing | `MEMBER#<member>` | `OFFER#<ulid>` / `REQUEST#<ulid>` | yes, `expires_at` |
+//! | area of a help offer (one per postal code) | `MEMBER#<member>` | `AREA#<offer>#<n>` | yes, `expires_at` |
+//! | proposed match | `MATCH#<ulid>` | `MATCH` | yes (member and post ids), `expires_at` |
 //!
 //! Keys hold ids and keyed hashes only: never an e-mail, a name, a postal code or a token.
 
@@ -30,4 +33,40 @@ pub fn email_marker(email_hash: &str) -> Key {
 /// The marker that makes a link single-use.
 pub fn used_link(jti: &str) -> Key {
     Key::new(format!("LINK#{jti}"), "USED")
+}
+
+/// A help offer in its member's partition.
+pub fn offer(member_id: &str, offer_id: &str) -> Key {
+    Key::new(member_pk(member_id), format!("OFFER#{offer_id}"))
+}
+
+/// A help request in its member's partition.
+pub fn request(member_id: &str, request_id: &str) -> Key {
+    Key::new(member_pk(member_id), format!("REQUEST#{request_id}"))
+}
+
+/// The sort-key prefix of a help offer's area items.
+pub fn offer_areas_prefix(offer_id: &str) -> String {
+    format!("AREA#{offer_id}#")
+}
+
+/// One area of a help offer: its `n`-th postal code, indexed under the code's geographic cell so a
+/// matching run finds candidate volunteers by key.
+pub fn offer_area(member_id: &str, offer_id: &str, n: usize) -> Key {
+    Key::new(member_pk(member_id), format!("{}{n}", offer_areas_prefix(offer_id)))
+}
+
+/// A proposed match.
+pub fn matched(match_id: &str) -> Key {
+    Key::new(format!("MATCH#{match_id}"), "MATCH")
+}
+
+/// The index partition of open help requests of one help type.
+pub fn open_requests(help_type: &str) -> String {
+    format!("OPEN_REQUEST#{help_type}")
+}
+
+/// The index partition of help offers' areas of one help type in one geographic cell.
+pub fn offer_areas_in(help_type: &str, cell: &str) -> String {
+    format!("HELP_OFFER#{help_type}#{cell}")
 }

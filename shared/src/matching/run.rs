@@ -1,0 +1,236 @@
+//! One matching run against the store: read open requests and the offers around them by key, assign,
+//! and write each proposal under conditions.
+//!
+//! Safety under concurrency (two runs at once, a retried run, a moderator acting meanwhile) comes from
+//! the store, not from luck: each proposal is one transaction that puts the match, moves the offer's
+//! `active_matches` from the value the run read, k, to k + 1 (only if it is still k, and only if k + 1 is
+//! within capacity), and moves the request from `open` to `proposed` (only if it is still open). A
+//! proposal whose conditions fail is skipped; the next run sees the new state.
+
+use super::assign::{self, ChildCare, Offer, Request};
+use crate::deps::Deps;
+use crate::domain::{PostalCode, Taxonomy};
+use crate::error::AppError;
+use crate::geo;
+use crate::posts::{HelpRequest, OfferArea};
+use crate::store::{Cond, ENTITY, GSI1PK, GSI1SK, Item, StoreError, WriteOp, keys};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashSet};
+use std::time::Instant;
+use tracing::{info, warn};
+
+/// Open requests read per help type and run (more waits for the next run, oldest first).
+pub const MAX_REQUESTS_PER_RUN: usize = 20_000;
+/// The largest offer radius (km): the cells read around each request.
+const MAX_RADIUS_KM: f64 = 50.0;
+
+/// What a run did; logged (no personal data) and returned by the local trigger.
+#[derive(Debug, Default, Clone, Serialize, PartialEq)]
+pub struct RunSummary {
+    pub open_requests: usize,
+    pub candidate_offers: usize,
+    pub proposed: usize,
+    /// Proposals whose conditions failed (another run or a moderator got there first).
+    pub conflicts: usize,
+    pub unserved: usize,
+    pub cells_read: usize,
+    pub ms: u64,
+}
+
+struct RequestRef {
+    member_id: String,
+    request: HelpRequest,
+}
+
+struct OfferRef {
+    member_id: String,
+    areas: usize,
+    capacity: i64,
+    active: i64,
+    expires_at: i64,
+}
+
+/// Runs one matching pass over every help type.
+pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
+    let started = Instant::now();
+    let now = deps.clock.now();
+    let mut summary = RunSummary::default();
+    let help_types: Vec<String> = Taxonomy::get().help_types.iter().map(|h| h.code.clone()).collect();
+    for help_type in &help_types {
+        let items = match deps.store.query_index(&keys::open_requests(help_type), now, MAX_REQUESTS_PER_RUN).await {
+            Err(StoreError::Limit(_)) => {
+                warn!(help_type = %help_type, "more open requests than one run reads; the oldest are read");
+                return Err(AppError::unexpected(StoreError::Limit("open requests".into())));
+            }
+            other => other?,
+        };
+        let requests: Vec<RequestRef> = items
+            .iter()
+            .filter_map(|i| {
+                let request: HelpRequest = i.parse().ok()?;
+                (request.status == "open").then(|| RequestRef { member_id: request.member_id.clone(), request })
+            })
+            .collect();
+        if requests.is_empty() {
+            continue;
+        }
+        summary.open_requests += requests.len();
+        // Cells within the largest radius of any request: every offer that can reach one is there.
+        let mut cells: Vec<String> = Vec::new();
+        for r in &requests {
+            if let Ok(code) = PostalCode::parse(&r.request.postal_code) {
+                cells.extend(geo::cells_within(&code, MAX_RADIUS_KM));
+            }
+        }
+        cells.sort_unstable();
+        cells.dedup();
+        summary.cells_read += cells.len();
+        let reads = cells.iter().map(|c| {
+            let store = deps.store.clone();
+            let pk = keys::offer_areas_in(help_type, c);
+            async move { store.query_index(&pk, now, crate::search::MAX_PER_CELL).await }
+        });
+        let area_items: Vec<Item> = futures::future::try_join_all(reads).await?.into_iter().flatten().collect();
+        // Volunteers who also mind children come after the others for groceries (PRODUCT §4).
+        let child_minders: HashSet<String> = if help_type == "child-care" {
+            HashSet::new()
+        } else {
+            let reads = cells.iter().map(|c| {
+                let store = deps.store.clone();
+                let pk = keys::offer_areas_in("child-care", c);
+                async move { store.query_index(&pk, now, crate::search::MAX_PER_CELL).await }
+            });
+            futures::future::try_join_all(reads)
+                .await?
+                .into_iter()
+                .flatten()
+                .filter_map(|i| i.parse::<OfferArea>().ok().map(|a| a.member_id))
+                .collect()
+        };
+        // Group areas by offer (BTreeMap: offers in id order, for a deterministic run).
+        let mut grouped: BTreeMap<String, (OfferRef, Offer)> = BTreeMap::new();
+        for item in &area_items {
+            let Ok(area) = item.parse::<OfferArea>() else { continue };
+            let Some(point) = PostalCode::parse(&area.postal_code).ok().and_then(|c| c.info().point) else { continue };
+            let entry = grouped.entry(area.offer_id.clone()).or_insert_with(|| {
+                (
+                    OfferRef {
+                        member_id: area.member_id.clone(),
+                        areas: area.areas,
+                        capacity: area.capacity,
+                        active: area.active_matches,
+                        expires_at: area.expires_at,
+                    },
+                    Offer {
+                        id: area.offer_id.clone(),
+                        help_type: area.help_type.clone(),
+                        points: Vec::new(),
+                        radius_km: area.radius_km as f64,
+                        free: (area.capacity - area.active_matches).max(0) as u32,
+                        child_care: area.child_care.as_ref().map(|c| ChildCare {
+                            is_parent: c.is_parent,
+                            has_experience: c.has_experience,
+                            max_children: c.max_children as usize,
+                            age_ranges: c.age_ranges.clone(),
+                        }),
+                        also_child_care: child_minders.contains(&area.member_id),
+                    },
+                )
+            });
+            entry.1.points.push(point);
+        }
+        let (mut refs, offers): (Vec<OfferRef>, Vec<Offer>) = grouped.into_values().unzip();
+        summary.candidate_offers += offers.len();
+        let mut requests = requests;
+        requests.sort_by(|a, b| a.request.id.cmp(&b.request.id));
+        let inputs: Vec<Request> = requests
+            .iter()
+            .filter_map(|r| {
+                let point = PostalCode::parse(&r.request.postal_code).ok()?.info().point?;
+                Some(Request {
+                    id: r.request.id.clone(),
+                    help_type: r.request.help_type.clone(),
+                    point,
+                    created_at: r.request.created_at,
+                    children: r.request.children.clone(),
+                })
+            })
+            .collect();
+        let by_id: BTreeMap<&str, &RequestRef> = requests.iter().map(|r| (r.request.id.as_str(), r)).collect();
+        // Declined and rejected pairs never come back; they arrive with the moderation step.
+        let blocked = HashSet::new();
+        let pairs = assign::assign(&offers, &inputs, &blocked);
+        summary.unserved += inputs.len().saturating_sub(pairs.len());
+        for pair in pairs {
+            let request = by_id[inputs[pair.request].id.as_str()];
+            match propose(deps, &offers[pair.offer], &refs[pair.offer], request, pair.distance_km, now).await {
+                Ok(()) => {
+                    summary.proposed += 1;
+                    // The next proposal to this offer in the same run conditions on the new count.
+                    refs[pair.offer].active += 1;
+                }
+                Err(AppError::Conflict { .. }) => summary.conflicts += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    summary.ms = started.elapsed().as_millis() as u64;
+    info!(
+        open_requests = summary.open_requests,
+        candidate_offers = summary.candidate_offers,
+        proposed = summary.proposed,
+        conflicts = summary.conflicts,
+        unserved = summary.unserved,
+        cells_read = summary.cells_read,
+        ms = summary.ms,
+        "matching run"
+    );
+    Ok(summary)
+}
+
+async fn propose(deps: &Deps, offer: &Offer, o: &OfferRef, r: &RequestRef, distance_km: f64, now: i64) -> Result<(), AppError> {
+    let k = o.active;
+    if k + 1 > o.capacity {
+        return Err(AppError::Conflict { code: "full", message: "the offer is full".into() });
+    }
+    let id = ulid::Ulid::generate().to_string();
+    let record = Map::from_iter([
+        (ENTITY.into(), json!("match")),
+        ("id".into(), json!(id)),
+        ("offer_id".into(), json!(offer.id)),
+        ("offer_member_id".into(), json!(o.member_id)),
+        ("request_id".into(), json!(r.request.id)),
+        ("request_member_id".into(), json!(r.member_id)),
+        ("help_type".into(), json!(offer.help_type)),
+        ("distance_km".into(), json!((distance_km * 100.0).round() / 100.0)),
+        ("status".into(), json!("proposed")),
+        ("created_at".into(), json!(now)),
+        ("expires_at".into(), json!(r.request.expires_at.min(o.expires_at))),
+    ]);
+    let next = Map::from_iter([("active_matches".into(), json!(k + 1))]);
+    let mut ops = vec![
+        WriteOp::Put { item: Item::new(keys::matched(&id), record), cond: Cond::Absent },
+        WriteOp::Update {
+            key: keys::offer(&o.member_id, &offer.id),
+            set: next.clone(),
+            cond: Cond::LiveWith(vec![("active_matches".into(), json!(k))]),
+        },
+        WriteOp::Update {
+            key: keys::request(&r.member_id, &r.request.id),
+            set: Map::from_iter([
+                ("status".into(), json!("proposed")),
+                ("match_id".into(), json!(id)),
+                (GSI1PK.into(), Value::Null),
+                (GSI1SK.into(), Value::Null),
+            ]),
+            cond: Cond::LiveWith(vec![("status".into(), json!("open"))]),
+        },
+    ];
+    for n in 0..o.areas {
+        ops.push(WriteOp::Update { key: keys::offer_area(&o.member_id, &offer.id, n), set: next.clone(), cond: Cond::Live });
+    }
+    deps.store.transact(ops, now).await?;
+    info!(match_id = %id, offer_id = %offer.id, request_id = %r.request.id, "match proposed");
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! Matching runs against the store: proposals follow the rules, a second run proposes nothing twice,
+//! and eight runs started at once over 1,000 offers and 2,000 requests on DynamoDB Local never give an
+//! offer more matches than its capacity nor a request two matches.
+
+use serde_json::{Value, json};
+use shared::config::{Config, ReviewMode};
+use shared::matching::run::run;
+use shared::members::{Member, authenticate};
+use shared::posts::{post_offer, post_request};
+use shared::testing::{TestDeps, dynamodb_test_deps};
+use std::collections::HashMap;
+
+/// `n` signed-in members, registered 16 at a time.
+async fn members(t: &TestDeps, n: usize, prefix: &str) -> Vec<Member> {
+    use futures::StreamExt;
+    futures::stream::iter(0..n)
+        .map(|i| async move {
+            let s = t.session(&format!("{prefix}{i}@example.org")).await;
+            authenticate(&t.deps, Some(&s)).await.unwrap()
+        })
+        .buffered(16)
+        .collect()
+        .await
+}
+
+fn groceries_offer(code: &str, capacity: i64) -> Value {
+    json!({"kind": "help", "help_type": "groceries", "postal_codes": [code], "radius_km": 10, "capacity": capacity})
+}
+
+fn groceries_request(code: &str) -> Value {
+    json!({"kind": "help", "help_type": "groceries", "postal_code": code, "details": "Courses"})
+}
+
+/// Every match in the raw store, and the offers' and requests' state, checked for the invariants.
+async fn check_invariants(t: &TestDeps) -> usize {
+    let dump = t.deps.store.dump().await.unwrap();
+    let mut per_offer: HashMap<String, i64> = HashMap::new();
+    let mut per_request: HashMap<String, i64> = HashMap::new();
+    for item in dump.iter().filter(|i| i.key.pk.starts_with("MATCH#")) {
+        *per_offer.entry(item.attrs["offer_id"].as_str().unwrap().to_owned()).or_default() += 1;
+        *per_request.entry(item.attrs["request_id"].as_str().unwrap().to_owned()).or_default() += 1;
+    }
+    for item in dump.iter().filter(|i| i.attrs.get("entity") == Some(&json!("offer")) && i.attrs["kind"] == "help") {
+        let id = item.attrs["id"].as_str().unwrap();
+        let matches = per_offer.get(id).copied().unwrap_or(0);
+        assert!(matches <= item.attrs["capacity"].as_i64().unwrap(), "offer {id} has {matches} matches, above its capacity");
+        assert_eq!(item.attrs["active_matches"].as_i64().unwrap(), matches, "offer {id}: the counter and the matches disagree");
+    }
+    for item in dump.iter().filter(|i| i.attrs.get("entity") == Some(&json!("request")) && i.attrs["kind"] == "help") {
+        let id = item.attrs["id"].as_str().unwrap();
+        let matches = per_request.get(id).copied().unwrap_or(0);
+        assert!(matches <= 1, "request {id} matched {matches} times");
+        assert_eq!(item.attrs["status"] == "proposed", matches == 1, "request {id}: status and matches disagree");
+        assert_eq!(item.attrs.contains_key("gsi1pk"), matches == 0, "request {id}: only open requests are in the open index");
+    }
+    per_request.len()
+}
+
+#[tokio::test]
+async fn a_run_proposes_within_the_rules_and_a_second_run_proposes_nothing_twice() {
+    let t = TestDeps::with_config(Config { review: ReviewMode::Auto, ..Config::default() });
+    let m = members(&t, 3, "run").await;
+    post_offer(&t.deps, &m[0], groceries_offer("75011", 1)).await.unwrap();
+    post_offer(
+        &t.deps,
+        &m[1],
+        json!({"kind": "help", "help_type": "child-care", "postal_codes": ["13001"], "radius_km": 5,
+        "child_care": {"is_parent": true, "has_experience": false, "max_children": 1, "age_ranges": ["3-5"]}}),
+    )
+    .await
+    .unwrap();
+    post_request(&t.deps, &m[2], groceries_request("75012")).await.unwrap(); // ~2 km from 75011: matched
+    post_request(&t.deps, &m[2], groceries_request("69001")).await.unwrap(); // Lyon: no volunteer near
+    post_request(&t.deps, &m[2], json!({"kind": "help", "help_type": "child-care", "postal_code": "13001", "children": ["3-5", "6-9"]}))
+        .await
+        .unwrap(); // two children: refused
+    let first = run(&t.deps).await.unwrap();
+    assert_eq!((first.open_requests, first.proposed, first.unserved, first.conflicts), (3, 1, 2, 0), "{first:?}");
+    let second = run(&t.deps).await.unwrap();
+    assert_eq!((second.open_requests, second.proposed), (2, 0), "{second:?}");
+    assert_eq!(check_invariants(&t).await, 1);
+    let matched = t.deps.store.dump().await.unwrap().into_iter().find(|i| i.key.pk.starts_with("MATCH#")).unwrap();
+    assert_eq!(matched.attrs["status"], "proposed");
+    assert!(matched.attrs["distance_km"].as_f64().unwrap() < 5.0);
+}
+
+async fn eight_concurrent_runs_never_overfill(t: TestDeps, offers: usize, requests: usize) {
+    // Offers and requests around three cities so that runs compete for the same volunteers.
+    let cities = ["75011", "75012", "75020", "92100", "93100", "69003", "13005"];
+    let volunteers = members(&t, offers.div_ceil(20), "v").await;
+    let requesters = members(&t, requests.div_ceil(20), "r").await;
+    // Each member's posts in order (they update the member), members 16 at a time.
+    use futures::StreamExt;
+    let deps = &t.deps;
+    futures::stream::iter(volunteers.iter().enumerate())
+        .for_each_concurrent(16, |(v, member)| async move {
+            for i in (v * 20..(v + 1) * 20).filter(|i| *i < offers) {
+                post_offer(deps, member, groceries_offer(cities[i % cities.len()], 1 + (i % 3) as i64)).await.unwrap();
+            }
+        })
+        .await;
+    futures::stream::iter(requesters.iter().enumerate())
+        .for_each_concurrent(16, |(r, member)| async move {
+            for i in (r * 20..(r + 1) * 20).filter(|i| *i < requests) {
+                post_request(deps, member, groceries_request(cities[(i * 3) % cities.len()])).await.unwrap();
+            }
+        })
+        .await;
+    let runs: Vec<_> = (0..8)
+        .map(|_| {
+            let deps = t.deps.clone();
+            tokio::spawn(async move { run(&deps).await })
+        })
+        .collect();
+    let mut proposed = 0;
+    let mut conflicts = 0;
+    for r in runs {
+        let s = r.await.unwrap().unwrap();
+        proposed += s.proposed;
+        conflicts += s.conflicts;
+    }
+    let matched = check_invariants(&t).await;
+    assert_eq!(matched, proposed, "every proposal a run reported is in the store, once");
+    assert!(conflicts > 0, "the runs really competed");
+    // A calm run afterwards fills what the competing runs left.
+    let after = run(&t.deps).await.unwrap();
+    let total = check_invariants(&t).await;
+    assert_eq!(total, proposed + after.proposed);
+    assert_eq!(after.conflicts, 0, "a run alone meets no conflict: {after:?}");
+    let fixed = run(&t.deps).await.unwrap();
+    assert_eq!(fixed.proposed, 0, "nothing can be proposed any more: {fixed:?}");
+    assert_eq!(check_invariants(&t).await, total);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_the_embedded_store_eight_concurrent_runs_never_overfill() {
+    eight_concurrent_runs_never_overfill(TestDeps::with_config(Config { review: ReviewMode::Auto, ..Config::default() }), 200, 400).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_dynamodb_local_eight_concurrent_runs_over_1000_offers_and_2000_requests_never_overfill() {
+    eight_concurrent_runs_never_overfill(dynamodb_test_deps(Config { review: ReviewMode::Auto, ..Config::default() }).await, 1_000, 2_000)
+        .await;
+}
