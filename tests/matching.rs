@@ -82,6 +82,12 @@ async fn a_run_proposes_within_the_rules_and_a_second_run_proposes_nothing_twice
     let matched = t.deps.store.dump().await.unwrap().into_iter().find(|i| i.key.pk.starts_with("MATCH#")).unwrap();
     assert_eq!(matched.attrs["status"], "proposed");
     assert!(matched.attrs["distance_km"].as_f64().unwrap() < 5.0);
+    // Erasing one party removes the match and every reference to it.
+    shared::members::erase(&t.deps, &m[2].id, None, t.deps.clock.now()).await.unwrap();
+    let dump = t.deps.store.dump().await.unwrap();
+    let id = matched.attrs["id"].as_str().unwrap();
+    assert!(dump.iter().all(|i| !i.key.pk.contains(id) && !i.key.sk.contains(id)), "the match outlived the erasure");
+    assert!(dump.iter().all(|i| !i.key.pk.contains(&m[2].id)), "the requester's items outlived the erasure");
 }
 
 async fn eight_concurrent_runs_never_overfill(t: TestDeps, offers: usize, requests: usize) {

@@ -356,6 +356,19 @@ async fn erase_once(deps: &Deps, member_id: &str, link: Option<&Claims>, now: Un
     let mut marker = None;
     // Perks stay listed (they are business data) but lose the link to the member.
     let mut others = crate::posts::detach_perks(deps, member_id, &items, now).await?;
+    // A match names both members: it goes with either of them.
+    for item in &items {
+        if let Some(id) = item.key.sk.strip_prefix("MATCH#") {
+            if let Some(m) = deps.store.get(&keys::matched(id), now).await? {
+                for side in ["offer_member_id", "request_member_id"] {
+                    if let Some(other) = m.attrs.get(side).and_then(Value::as_str).filter(|o| *o != member_id) {
+                        others.push(WriteOp::Delete { key: keys::match_ref(other, id), cond: Cond::Always });
+                    }
+                }
+            }
+            others.push(WriteOp::Delete { key: keys::matched(id), cond: Cond::Always });
+        }
+    }
     for item in items {
         if item.key == profile {
             let m: Member = parse_item(&item)?;

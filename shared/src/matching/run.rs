@@ -230,6 +230,13 @@ async fn propose(deps: &Deps, offer: &Offer, o: &OfferRef, r: &RequestRef, dista
     for n in 0..o.areas {
         ops.push(WriteOp::Update { key: keys::offer_area(&o.member_id, &offer.id, n), set: next.clone(), cond: Cond::Live });
     }
+    // A reference in each member's partition, so export lists the match and erasure finds it.
+    let expires_at = r.request.expires_at.min(o.expires_at);
+    for member in [&o.member_id, &r.member_id] {
+        let reference =
+            Map::from_iter([(ENTITY.into(), json!("match_ref")), ("match_id".into(), json!(id)), ("expires_at".into(), json!(expires_at))]);
+        ops.push(WriteOp::Put { item: Item::new(keys::match_ref(member, &id), reference), cond: Cond::Absent });
+    }
     deps.store.transact(ops, now).await?;
     info!(match_id = %id, offer_id = %offer.id, request_id = %r.request.id, "match proposed");
     Ok(())

@@ -70,3 +70,8 @@ pub fn open_requests(help_type: &str) -> String {
 pub fn offer_areas_in(help_type: &str, cell: &str) -> String {
     format!("HELP_OFFER#{help_type}#{cell}")
 }
+
+/// A member's reference to a match they are part of.
+pub fn match_ref(member_id: &str, match_id: &str) -> Key {
+    Key::new(member_pk(member_id), format!("MATCH#{match_id}"))
+}
