@@ -243,9 +243,11 @@ fn every_route_has_a_sample_event() {
         .unwrap()
         .filter_map(|e| {
             let path = e.ok()?.path();
-            (path.extension()? == "json").then(|| {
-                serde_json::from_str::<Value>(&std::fs::read_to_string(&path).unwrap()).unwrap()["routeKey"].as_str().unwrap().to_owned()
-            })
+            if path.extension()? != "json" {
+                return None;
+            }
+            // Scheduled events (EventBridge) have no route: only HTTP API events count here.
+            serde_json::from_str::<Value>(&std::fs::read_to_string(&path).unwrap()).unwrap()["routeKey"].as_str().map(str::to_owned)
         })
         .collect();
     for route in entraide::router::ROUTES {
