@@ -9,6 +9,8 @@
 //! - [`links`]: signed, single-use, purpose-bound links and sessions.
 //! - [`members`]: registration, verification, export and erasure.
 //! - [`http`]: request parsing and JSON responses for `lambda_http` handlers.
+//! - [`matching`]: the assignment and the matching run; [`review`]: moderation, introductions, confirm/decline.
+//! - [`stats`]: anonymous day counters and `GET /api/stats`.
 //! - [`deps`]: configuration and the clients built once per cold start.
 
 pub mod clock;
@@ -26,6 +28,7 @@ pub mod matching;
 pub mod members;
 pub mod posts;
 pub mod search;
+pub mod stats;
 pub mod store;
 pub mod telemetry;
 pub mod testing;

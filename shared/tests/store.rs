@@ -241,6 +241,38 @@ mod checks {
         let keys: Vec<String> = s.dump().await.unwrap().into_iter().filter(|i| i.key.pk == "P#9").map(|i| i.key.sk).collect();
         assert_eq!(keys, ["GONE", "LIVE"], "the audit shows expired items that are still stored");
     }
+
+    pub async fn counters_add_up_and_only_with_their_transaction(s: Arc<dyn ItemStore>) {
+        let add = |n: i64| WriteOp::Add { key: Key::new("S#1", "DAY"), counters: vec![("total".into(), n), ("type:groceries".into(), 1)] };
+        s.transact(vec![add(1)], NOW).await.unwrap();
+        s.transact(vec![add(2), put(item("S#1", "OTHER", json!({})), Cond::Absent)], NOW).await.unwrap();
+        // The same counter in a transaction whose condition fails: not counted.
+        let failed = s.transact(vec![add(100), put(item("S#1", "OTHER", json!({})), Cond::Absent)], NOW).await;
+        assert!(matches!(failed, Err(StoreError::Conflict)));
+        let got = s.get(&Key::new("S#1", "DAY"), NOW).await.unwrap().expect("counter item");
+        assert_eq!(Value::Object(got.attrs), json!({"total": 3, "type:groceries": 2}));
+        // Concurrent increments are never lost (a conflicting one fails whole, and is retried here).
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    loop {
+                        match s.transact(vec![WriteOp::Add { key: Key::new("S#1", "DAY"), counters: vec![("total".into(), 1)] }], NOW).await
+                        {
+                            Ok(()) => break,
+                            Err(StoreError::Conflict) => continue,
+                            Err(e) => panic!("unexpected {e}"),
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let got = s.get(&Key::new("S#1", "DAY"), NOW).await.unwrap().unwrap();
+        assert_eq!(got.attrs["total"], json!(11));
+    }
 }
 
 async fn embedded() -> Arc<dyn ItemStore> {
@@ -275,6 +307,7 @@ conformance!(
     transactions_respect_the_operation_limit,
     the_index_lists_live_items_by_index_key_across_partitions,
     dump_shows_everything_physically_present,
+    counters_add_up_and_only_with_their_transaction,
 );
 
 #[tokio::test]

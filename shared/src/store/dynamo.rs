@@ -231,6 +231,26 @@ impl DynamoStore {
                 }
                 TransactWriteItem::builder().delete(b.build().map_err(build)?).build()
             }
+            WriteOp::Add { key, counters } if !counters.is_empty() => {
+                let (mut names, mut values) = (HashMap::new(), HashMap::new());
+                let mut adds = Vec::new();
+                for (i, (name, by)) in counters.iter().enumerate() {
+                    if name == "pk" || name == "sk" {
+                        return Err(StoreError::Other("an update cannot change a key".into()));
+                    }
+                    names.insert(format!("#a{i}"), name.clone());
+                    values.insert(format!(":a{i}"), AttributeValue::N(by.to_string()));
+                    adds.push(format!("#a{i} :a{i}"));
+                }
+                let b = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key_attrs(key)))
+                    .update_expression(format!("ADD {}", adds.join(", ")))
+                    .set_expression_attribute_names(Some(names))
+                    .set_expression_attribute_values(Some(values));
+                TransactWriteItem::builder().update(b.build().map_err(build)?).build()
+            }
+            WriteOp::Add { .. } => return Ok(TransactWriteItem::builder().build()),
             // A check, or an update with nothing to set: DynamoDB needs a condition for a check.
             WriteOp::Check { key, .. } | WriteOp::Update { key, .. } => {
                 let Some(e) = expr else {

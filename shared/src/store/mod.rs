@@ -96,19 +96,25 @@ pub enum WriteOp {
     Delete { key: Key, cond: Cond },
     /// Only checks a condition.
     Check { key: Key, cond: Cond },
+    /// Adds to numeric counters, creating the item and any missing counter at zero (no condition):
+    /// the anonymous statistics, incremented in the same transaction as the event they count.
+    Add { key: Key, counters: Vec<(String, i64)> },
 }
+
+static NO_CONDITION: Cond = Cond::Always;
 
 impl WriteOp {
     pub fn cond(&self) -> &Cond {
         match self {
             WriteOp::Put { cond, .. } | WriteOp::Update { cond, .. } | WriteOp::Delete { cond, .. } | WriteOp::Check { cond, .. } => cond,
+            WriteOp::Add { .. } => &NO_CONDITION,
         }
     }
 
     pub fn key(&self) -> &Key {
         match self {
             WriteOp::Put { item, .. } => &item.key,
-            WriteOp::Update { key, .. } | WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } => key,
+            WriteOp::Update { key, .. } | WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } | WriteOp::Add { key, .. } => key,
         }
     }
 }

@@ -210,6 +210,14 @@ impl ItemStore for SqliteStore {
                         tx.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk]).map_err(err)?;
                     }
                     WriteOp::Check { .. } => {}
+                    WriteOp::Add { key, counters } => {
+                        let mut item = current.unwrap_or_else(|| Item::new(key.clone(), Map::new()));
+                        for (k, by) in counters {
+                            let was = item.attrs.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
+                            item.attrs.insert(k.clone(), serde_json::json!(was + by));
+                        }
+                        save(&tx, &item)?;
+                    }
                 }
             }
             tx.commit().map_err(err)
