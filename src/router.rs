@@ -27,6 +27,8 @@ pub enum Function {
     ListBusinesses,
     ListListings,
     OpenApi,
+    Moderate,
+    Stats,
 }
 
 impl Function {
@@ -43,6 +45,8 @@ impl Function {
             Function::ListBusinesses => "list-businesses",
             Function::ListListings => "list-listings",
             Function::OpenApi => "openapi",
+            Function::Moderate => "moderate",
+            Function::Stats => "stats",
         }
     }
 }
@@ -69,6 +73,11 @@ pub const ROUTES: &[Route] = &[
     Route { method: "GET", path: "/api/businesses", function: Function::ListBusinesses },
     Route { method: "GET", path: "/api/listings", function: Function::ListListings },
     Route { method: "GET", path: "/api/openapi.json", function: Function::OpenApi },
+    Route { method: "GET", path: "/api/stats", function: Function::Stats },
+    Route { method: "GET", path: "/api/moderation", function: Function::Moderate },
+    Route { method: "POST", path: "/api/moderation/run", function: Function::Moderate },
+    Route { method: "POST", path: "/api/moderation/matches/{id}", function: Function::Moderate },
+    Route { method: "POST", path: "/api/moderation/perks/{id}", function: Function::Moderate },
 ];
 
 /// Every function, for checks that each has a route, an event and a place in the SAM template.
@@ -83,6 +92,8 @@ pub const FUNCTIONS: &[Function] = &[
     Function::ListBusinesses,
     Function::ListListings,
     Function::OpenApi,
+    Function::Moderate,
+    Function::Stats,
 ];
 
 /// Matches `path` against a pattern where `{name}` stands for one segment; returns the parameters.
@@ -202,6 +213,8 @@ async fn dispatch(State(state): State<AppState>, req: Request<AxumBody>) -> Resp
         Function::ListBusinesses => list_businesses::handler::handle(deps, lambda_req).await,
         Function::ListListings => list_listings::handler::handle(deps, lambda_req).await,
         Function::OpenApi => openapi::handler::handle(lambda_req).await,
+        Function::Moderate => moderate::handler::handle(deps, lambda_req).await,
+        Function::Stats => stats::handler::handle(deps, lambda_req).await,
     };
     let (parts, body) = resp.into_parts();
     tracing::info!(

@@ -45,6 +45,11 @@ impl Clock for ManualClock {
 }
 
 /// RFC 3339 (UTC, seconds) for a Unix time, e.g. `2026-11-21T20:07:45Z`.
+/// The UTC day of `t`, `YYYY-MM-DD`.
+pub fn day_of(t: UnixTime) -> String {
+    rfc3339(t.div_euclid(DAY) * DAY)[..10].to_owned()
+}
+
 pub fn rfc3339(t: UnixTime) -> String {
     let days = t.div_euclid(DAY);
     let secs = t.rem_euclid(DAY);

@@ -27,6 +27,7 @@ pub mod mail;
 pub mod matching;
 pub mod members;
 pub mod posts;
+pub mod review;
 pub mod search;
 pub mod stats;
 pub mod store;

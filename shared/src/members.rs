@@ -269,10 +269,16 @@ pub enum LinkOutcome {
     Verified { session: crate::links::Token, session_expires_at: UnixTime },
     /// Everything of the person is gone.
     Erased,
+    /// The help is arranged: the match's personal data is gone.
+    MatchConfirmed,
+    /// It did not work out: the request is open again, never to this volunteer.
+    MatchDeclined,
+    /// The offer or request stays open until this time.
+    KeptOpen { expires_at: UnixTime },
 }
 
-/// The purposes `POST /api/confirm` accepts today.
-pub const CONFIRM_PURPOSES: &[Purpose] = &[Purpose::Verify, Purpose::Erase];
+/// The purposes `POST /api/confirm` accepts (never `session`, never `accept_contact` until the relay exists).
+pub const CONFIRM_PURPOSES: &[Purpose] = &[Purpose::Verify, Purpose::Erase, Purpose::ConfirmMatch, Purpose::DeclineMatch, Purpose::KeepOpen];
 
 /// `POST /api/confirm`: carries out a link, once.
 ///
@@ -285,17 +291,20 @@ pub async fn follow_link(deps: &Deps, token: &str) -> Result<LinkOutcome, AppErr
     let result = match claims.purpose {
         Purpose::Verify => verify(deps, &claims, now).await,
         Purpose::Erase => erase(deps, &claims.sub, Some(&claims), now).await.map(|()| LinkOutcome::Erased),
+        Purpose::ConfirmMatch => crate::review::confirm(deps, &claims, now).await.map(|()| LinkOutcome::MatchConfirmed),
+        Purpose::DeclineMatch => crate::review::decline(deps, &claims, now).await.map(|()| LinkOutcome::MatchDeclined),
+        Purpose::KeepOpen => crate::review::keep_open(deps, &claims, now).await.map(|expires_at| LinkOutcome::KeptOpen { expires_at }),
         _ => Err(AppError::unauthorized("wrong_purpose", "this token cannot be used here")),
     };
     match result {
-        Err(AppError::Conflict { .. }) if deps.store.get(&keys::used_link(&claims.jti), now).await?.is_some() => {
+        Err(AppError::Conflict { .. } | AppError::Gone { .. }) if deps.store.get(&keys::used_link(&claims.jti), now).await?.is_some() => {
             Err(AppError::gone("link_used", "this link has already been used"))
         }
         other => other,
     }
 }
 
-fn used_link_op(claims: &Claims) -> WriteOp {
+pub(crate) fn used_link_op(claims: &Claims) -> WriteOp {
     let attrs = Map::from_iter([(ENTITY.into(), json!("used_link")), (EXPIRES_AT.into(), json!(claims.exp))]);
     WriteOp::Put { item: Item::new(keys::used_link(&claims.jti), attrs), cond: Cond::Absent }
 }
@@ -308,7 +317,7 @@ async fn verify(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<LinkOutco
         return Err(AppError::gone("link_expired", "this registration has expired or was erased; please register again"));
     };
     let expires_at = member.expires_at.max(deps.config.expiry(now, MEMBER_TTL));
-    let ops = vec![
+    let mut ops = vec![
         used_link_op(claims),
         WriteOp::Update {
             key: keys::member(&member.id),
@@ -325,6 +334,11 @@ async fn verify(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<LinkOutco
             cond: Cond::Live,
         },
     ];
+    if member.status == MemberStatus::Pending {
+        let department = PostalCode::parse(&member.postal_code).ok().map(|c| c.department().to_owned());
+        let event = crate::stats::Event { department: department.as_deref(), ..Default::default() };
+        ops.push(crate::stats::count(crate::stats::Metric::Registered, &event, now));
+    }
     deps.store.transact(ops, now).await?;
     let session_expires_at = (now + SESSION_TTL).min(expires_at);
     let (session, _) = deps.links.issue(Purpose::Session, &member.id, now, session_expires_at)?;
@@ -357,16 +371,17 @@ async fn erase_once(deps: &Deps, member_id: &str, link: Option<&Claims>, now: Un
     // Perks stay listed (they are business data) but lose the link to the member.
     let mut others = crate::posts::detach_perks(deps, member_id, &items, now).await?;
     // A match names both members: it goes with either of them.
+    // Each match goes first, one transaction each (two matches may touch the same offer), releasing the
+    // other party: their request reopens, or their offer gets its capacity back. The member's own items
+    // go in the transactions below.
     for item in &items {
-        if let Some(id) = item.key.sk.strip_prefix("MATCH#") {
-            if let Some(m) = deps.store.get(&keys::matched(id), now).await? {
-                for side in ["offer_member_id", "request_member_id"] {
-                    if let Some(other) = m.attrs.get(side).and_then(Value::as_str).filter(|o| *o != member_id) {
-                        others.push(WriteOp::Delete { key: keys::match_ref(other, id), cond: Cond::Always });
-                    }
-                }
-            }
-            others.push(WriteOp::Delete { key: keys::matched(id), cond: Cond::Always });
+        if let Some(id) = item.key.sk.strip_prefix("MATCH#")
+            && let Some(m) = deps.store.get(&keys::matched(id), now).await?
+        {
+            let m: crate::review::Match = m.parse()?;
+            let mut ops = crate::review::release_ops(deps, &m, now, false, Some(member_id)).await?;
+            ops.push(WriteOp::Delete { key: keys::matched(id), cond: Cond::Live });
+            deps.store.transact(ops, now).await?;
         }
     }
     for item in items {

@@ -12,7 +12,7 @@
 //!   ([`crate::geo`]), which is how searches read by key;
 //! - every write is one transaction; a member has at most [`MAX_OPEN_POSTS`] open offers and requests.
 
-use crate::clock::{DAY, UnixTime, parse_rfc3339, rfc3339};
+use crate::clock::{DAY, UnixTime, day_of, parse_rfc3339, rfc3339};
 use crate::config::ReviewMode;
 use crate::deps::Deps;
 use crate::domain::{AgeRange, BusinessCategory, Community, HelpType, ListingDomain, PostalCode, Text, bounded};
@@ -21,6 +21,7 @@ use crate::geo;
 use crate::http;
 use crate::members::Member;
 use crate::search::{GeoQuery, display_km, geo_search};
+use crate::stats::{self, Metric};
 use crate::store::{Cond, ENTITY, EXPIRES_AT, GSI1PK, GSI1SK, Item, Key, WriteOp, keys};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -149,6 +150,9 @@ pub struct HelpOffer {
     /// Matches proposed or introduced and not yet closed; never above `capacity` (conditional writes).
     #[serde(default)]
     pub active_matches: i64,
+    /// When the day-25 "keep it open" reminder went out.
+    #[serde(default)]
+    pub reminded_at: Option<UnixTime>,
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
 }
@@ -178,7 +182,17 @@ pub struct HelpRequest {
     pub postal_code: String,
     pub details: String,
     pub children: Vec<String>,
+    /// `open` (in the matching index) or `proposed` (part of a match).
     pub status: String,
+    /// The match this request is part of, while `proposed`.
+    #[serde(default)]
+    pub match_id: Option<String>,
+    /// Volunteers (member ids) this request must never be proposed to again: declined or rejected pairs.
+    #[serde(default)]
+    pub blocked_volunteers: Vec<String>,
+    /// When the day-25 "keep it open" reminder went out.
+    #[serde(default)]
+    pub reminded_at: Option<UnixTime>,
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
 }
@@ -323,10 +337,15 @@ pub async fn post_offer(deps: &Deps, member: &Member, body: Value) -> Result<Cre
                 child_care,
                 status: "open".into(),
                 active_matches: 0,
+                reminded_at: None,
                 created_at: now,
                 expires_at: deps.config.expiry(now, POST_TTL),
             };
-            let item = Item::new(keys::offer(&member.id, &offer.id), record("offer", "help", &offer)?);
+            let mut attrs = record("offer", "help", &offer)?;
+            // Indexed by the day its "keep it open" reminder is due, so housekeeping finds it by key.
+            attrs.insert(GSI1PK.into(), json!(keys::reminders_on(&day_of(offer.expires_at - crate::review::POST_REMINDER_BEFORE))));
+            attrs.insert(GSI1SK.into(), json!(offer.id));
+            let item = Item::new(keys::offer(&member.id, &offer.id), attrs);
             let mut areas = Vec::new();
             for (n, code) in codes.iter().enumerate() {
                 let area = OfferArea {
@@ -346,6 +365,8 @@ pub async fn post_offer(deps: &Deps, member: &Member, body: Value) -> Result<Cre
                 attrs.insert(GSI1SK.into(), json!(format!("{}#{n}", offer.id)));
                 areas.push(WriteOp::Put { item: Item::new(keys::offer_area(&member.id, &offer.id, n), attrs), cond: Cond::Absent });
             }
+            let event = stats::Event { help_type: Some(&offer.help_type), department: Some(codes[0].department()), ..Default::default() };
+            areas.push(stats::count(Metric::Offered, &event, now));
             save_post(deps, member, item, offer.expires_at, now, areas).await?;
             info!(offer_id = %offer.id, kind = "help", "offer posted");
             Ok(Created { id: offer.id, kind: "help", status: offer.status, expires_at: rfc3339(offer.expires_at) })
@@ -384,6 +405,9 @@ pub async fn post_request(deps: &Deps, member: &Member, body: Value) -> Result<C
                 details: text(b.details.as_deref(), "details", 0, MAX_DETAILS)?,
                 children,
                 status: "open".into(),
+                match_id: None,
+                blocked_volunteers: Vec::new(),
+                reminded_at: None,
                 created_at: now,
                 expires_at: deps.config.expiry(now, POST_TTL),
             };
@@ -392,7 +416,8 @@ pub async fn post_request(deps: &Deps, member: &Member, body: Value) -> Result<C
             attrs.insert(GSI1PK.into(), json!(keys::open_requests(&request.help_type)));
             attrs.insert(GSI1SK.into(), json!(format!("{:012}#{}", request.created_at, request.id)));
             let item = Item::new(keys::request(&member.id, &request.id), attrs);
-            save_post(deps, member, item, request.expires_at, now, Vec::new()).await?;
+            let event = stats::Event { help_type: Some(&request.help_type), department: Some(code.department()), ..Default::default() };
+            save_post(deps, member, item, request.expires_at, now, vec![stats::count(Metric::Requested, &event, now)]).await?;
             info!(request_id = %request.id, kind = "help", "request posted");
             Ok(Created { id: request.id, kind: "help", status: request.status, expires_at: rfc3339(request.expires_at) })
         }
@@ -530,6 +555,10 @@ async fn post_perk(deps: &Deps, member: &Member, body: Value, now: UnixTime) -> 
     let mut attrs = record("perk", "perk", &perk)?;
     if approved {
         index_attrs(&mut attrs, "PERK", &code, &perk.id);
+    } else {
+        // Waiting for a moderator: in the review queue's index partition.
+        attrs.insert(GSI1PK.into(), json!(keys::PENDING_PERKS));
+        attrs.insert(GSI1SK.into(), json!(perk.id));
     }
     let reference = Map::from_iter([
         (ENTITY.into(), json!("perk_ref")),
@@ -561,6 +590,22 @@ pub async fn withdraw(deps: &Deps, member: &Member, side: Side, id: &str) -> Res
     let pk = keys::member_pk(&member.id);
     let own = Key::new(pk.clone(), format!("{}{id}", side.sk_prefix()));
     if deps.store.get(&own, now).await?.is_some() {
+        // Its matches go first, releasing the other party (their request reopens, or their offer gets
+        // its capacity back), one transaction each.
+        for r in deps.store.query_prefix(&pk, "MATCH#", now, crate::members::MAX_MEMBER_ITEMS).await? {
+            let Some(item) = deps.store.get(&keys::matched(&r.key.sk["MATCH#".len()..]), now).await? else { continue };
+            let m: crate::review::Match = item.parse()?;
+            let mine = match side {
+                Side::Offer => m.offer_id == id,
+                Side::Request => m.request_id == id,
+            };
+            if mine {
+                let mut ops = crate::review::release_ops(deps, &m, now, false, Some(&member.id)).await?;
+                ops.push(WriteOp::Delete { key: item.key, cond: Cond::Live });
+                ops.push(WriteOp::Delete { key: r.key, cond: Cond::Always });
+                deps.store.transact(ops, now).await?;
+            }
+        }
         let mut ops = vec![WriteOp::Delete { key: own, cond: Cond::Live }];
         if side == Side::Offer {
             for area in deps.store.query_prefix(&keys::member_pk(&member.id), &keys::offer_areas_prefix(id), now, MAX_POSTAL_CODES).await? {

@@ -10,7 +10,7 @@
 //! (two matching runs, a confirmation during a run) rarely touch the same counter item — DynamoDB
 //! cancels transactions that write one item at the same time.
 
-use crate::clock::{DAY, UnixTime, rfc3339};
+use crate::clock::{UnixTime, day_of, rfc3339};
 use crate::deps::Deps;
 use crate::error::AppError;
 use crate::store::{Key, WriteOp};
@@ -39,13 +39,15 @@ pub enum Metric {
     Introduced,
     /// One party confirmed that the help is arranged.
     Confirmed,
-    /// One party said it did not work out (or a moderator rejected the proposal).
+    /// One party said it did not work out.
     Declined,
+    /// A moderator rejected the proposal.
+    Rejected,
     /// An introduced match got no answer within 14 days and was closed.
     Closed,
 }
 
-pub const METRICS: [Metric; 8] = [
+pub const METRICS: [Metric; 9] = [
     Metric::Registered,
     Metric::Offered,
     Metric::Requested,
@@ -53,6 +55,7 @@ pub const METRICS: [Metric; 8] = [
     Metric::Introduced,
     Metric::Confirmed,
     Metric::Declined,
+    Metric::Rejected,
     Metric::Closed,
 ];
 
@@ -66,6 +69,7 @@ impl Metric {
             Metric::Introduced => "introduced",
             Metric::Confirmed => "confirmed",
             Metric::Declined => "declined",
+            Metric::Rejected => "rejected",
             Metric::Closed => "closed",
         }
     }
@@ -103,10 +107,6 @@ pub fn wait_bucket(secs: i64) -> i64 {
     (minutes + scale / 2) / scale * scale
 }
 
-fn day(t: UnixTime) -> String {
-    rfc3339(t.div_euclid(DAY) * DAY)[..10].to_owned()
-}
-
 /// The write that counts `event` for `metric` at `now`; put it in the transaction of the event itself.
 pub fn count(metric: Metric, event: &Event<'_>, now: UnixTime) -> WriteOp {
     let shard = (ulid::Ulid::generate().random() % u128::from(SHARDS)) as u32;
@@ -123,7 +123,7 @@ pub fn count(metric: Metric, event: &Event<'_>, now: UnixTime) -> WriteOp {
     if let Some(w) = event.wait_secs {
         counters.push((format!("wait:{}", wait_bucket(w)), 1));
     }
-    WriteOp::Add { key: Key::new(PK, format!("DAY#{}#{}#{shard}", day(now), metric.as_str())), counters }
+    WriteOp::Add { key: Key::new(PK, format!("DAY#{}#{}#{shard}", day_of(now), metric.as_str())), counters }
 }
 
 /// `GET /api/stats`: totals, and counts by day, help type and department; confirmed matches by distance;

@@ -1,5 +1,7 @@
 //! `POST /api/confirm {token}`: carries out what an e-mailed link says, once.
-//! `verify` → `{"action":"verified","session":…}`; `erase` → `{"action":"erased"}`.
+//! `verify` → `{"action":"verified","session":…}`; `erase` → `{"action":"erased"}`;
+//! `confirm_match` → `{"action":"match_confirmed"}` (the match's personal data is purged);
+//! `decline_match` → `{"action":"match_declined"}`; `keep_open` → `{"action":"kept_open","expires_at":…}`.
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -26,6 +28,9 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
                     "session_expires_at": rfc3339(session_expires_at),
                 }),
                 LinkOutcome::Erased => json!({ "action": "erased" }),
+                LinkOutcome::MatchConfirmed => json!({ "action": "match_confirmed" }),
+                LinkOutcome::MatchDeclined => json!({ "action": "match_declined" }),
+                LinkOutcome::KeptOpen { expires_at } => json!({ "action": "kept_open", "expires_at": rfc3339(expires_at) }),
             };
             Ok(http::json(200, &answer))
         }

@@ -13,6 +13,7 @@ use crate::domain::{PostalCode, Taxonomy};
 use crate::error::AppError;
 use crate::geo;
 use crate::posts::{HelpRequest, OfferArea};
+use crate::stats::{self, Metric};
 use crate::store::{Cond, ENTITY, GSI1PK, GSI1SK, Item, StoreError, WriteOp, keys};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -35,6 +36,9 @@ pub struct RunSummary {
     pub conflicts: usize,
     pub unserved: usize,
     pub cells_read: usize,
+    /// Introductions sent after the proposals (auto review, or approved by a moderator).
+    pub introductions: crate::review::IntroSummary,
+    pub housekeeping: crate::review::HousekeepingSummary,
     pub ms: u64,
 }
 
@@ -158,8 +162,19 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
             })
             .collect();
         let by_id: BTreeMap<&str, &RequestRef> = requests.iter().map(|r| (r.request.id.as_str(), r)).collect();
-        // Declined and rejected pairs never come back; they arrive with the moderation step.
-        let blocked = HashSet::new();
+        // Declined and rejected pairs never come back, and nobody is proposed to themselves.
+        let mut offers_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (r, o) in refs.iter().zip(&offers) {
+            offers_of.entry(r.member_id.as_str()).or_default().push(o.id.as_str());
+        }
+        let mut blocked: HashSet<(String, String)> = HashSet::new();
+        for r in &requests {
+            for volunteer in r.request.blocked_volunteers.iter().chain(std::iter::once(&r.member_id)) {
+                for offer_id in offers_of.get(volunteer.as_str()).into_iter().flatten() {
+                    blocked.insert(((*offer_id).to_owned(), r.request.id.clone()));
+                }
+            }
+        }
         let pairs = assign::assign(&offers, &inputs, &blocked);
         summary.unserved += inputs.len().saturating_sub(pairs.len());
         for pair in pairs {
@@ -175,6 +190,8 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
             }
         }
     }
+    summary.introductions = crate::review::introduce_approved(deps).await?;
+    summary.housekeeping = crate::review::housekeeping(deps).await?;
     summary.ms = started.elapsed().as_millis() as u64;
     info!(
         open_requests = summary.open_requests,
@@ -183,6 +200,12 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
         conflicts = summary.conflicts,
         unserved = summary.unserved,
         cells_read = summary.cells_read,
+        introduced = summary.introductions.introduced,
+        introductions_pending = summary.introductions.pending,
+        released = summary.introductions.released,
+        match_reminders = summary.housekeeping.match_reminders,
+        closed = summary.housekeeping.closed,
+        post_reminders = summary.housekeeping.post_reminders,
         ms = summary.ms,
         "matching run"
     );
@@ -195,7 +218,9 @@ async fn propose(deps: &Deps, offer: &Offer, o: &OfferRef, r: &RequestRef, dista
         return Err(AppError::Conflict { code: "full", message: "the offer is full".into() });
     }
     let id = ulid::Ulid::generate().to_string();
-    let record = Map::from_iter([
+    let status = crate::review::first_status(deps);
+    let department = PostalCode::parse(&r.request.postal_code).ok().map(|c| c.department().to_owned());
+    let mut record = Map::from_iter([
         (ENTITY.into(), json!("match")),
         ("id".into(), json!(id)),
         ("offer_id".into(), json!(offer.id)),
@@ -204,10 +229,14 @@ async fn propose(deps: &Deps, offer: &Offer, o: &OfferRef, r: &RequestRef, dista
         ("request_member_id".into(), json!(r.member_id)),
         ("help_type".into(), json!(offer.help_type)),
         ("distance_km".into(), json!((distance_km * 100.0).round() / 100.0)),
-        ("status".into(), json!("proposed")),
+        ("status".into(), json!(status)),
+        ("department".into(), json!(department)),
+        ("lease_until".into(), json!(0)),
+        ("sent".into(), json!([])),
         ("created_at".into(), json!(now)),
         ("expires_at".into(), json!(r.request.expires_at.min(o.expires_at))),
     ]);
+    record.extend(crate::review::index_attrs(status, now, &id));
     let next = Map::from_iter([("active_matches".into(), json!(k + 1))]);
     let mut ops = vec![
         WriteOp::Put { item: Item::new(keys::matched(&id), record), cond: Cond::Absent },
@@ -237,6 +266,16 @@ async fn propose(deps: &Deps, offer: &Offer, o: &OfferRef, r: &RequestRef, dista
             Map::from_iter([(ENTITY.into(), json!("match_ref")), ("match_id".into(), json!(id)), ("expires_at".into(), json!(expires_at))]);
         ops.push(WriteOp::Put { item: Item::new(keys::match_ref(member, &id), reference), cond: Cond::Absent });
     }
+    ops.push(stats::count(
+        Metric::Proposed,
+        &stats::Event {
+            help_type: Some(&offer.help_type),
+            department: department.as_deref(),
+            distance_km: None,
+            wait_secs: Some(now - r.request.created_at),
+        },
+        now,
+    ));
     deps.store.transact(ops, now).await?;
     info!(match_id = %id, offer_id = %offer.id, request_id = %r.request.id, "match proposed");
     Ok(())

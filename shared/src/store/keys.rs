@@ -7,7 +7,15 @@
 //! | used link | `LINK#<jti>` | `USED` | no (expires with the link) |
 //! | help offer / request, listing | `MEMBER#<member>` | `OFFER#<ulid>` / `REQUEST#<ulid>` | yes, `expires_at` |
 //! | area of a help offer (one per postal code) | `MEMBER#<member>` | `AREA#<offer>#<n>` | yes, `expires_at` |
-//! | proposed match | `MATCH#<ulid>` | `MATCH` | yes (member and post ids), `expires_at` |
+//! | match | `MATCH#<ulid>` | `MATCH` | yes (member and post ids), `expires_at` |
+//! | a member's reference to a match | `MEMBER#<member>` | `MATCH#<match>` | yes, `expires_at` |
+//! | perk (business) | `PERK#<ulid>` | `PERK` | business data; `submitted_by` removed on erasure |
+//! | statistics counter | `STATS` | `DAY#<yyyy-mm-dd>#<metric>#<shard>` | no: counts only, never expires |
+//!
+//! Index partitions (`gsi1pk`): `OPEN_REQUEST#<help type>`, `HELP_OFFER#<help type>#<cell>`,
+//! `LISTING#<cell>`, `PERK#<cell>` (approved), `REVIEW#PERK` (pending perks), `MATCHES#<status>`
+//! (`proposed` awaiting review, `approved` awaiting the introduction, `introduced`), `REMIND#<day>` (help
+//! offers whose day-25 reminder falls on that day).
 //!
 //! Keys hold ids and keyed hashes only: never an e-mail, a name, a postal code or a token.
 
@@ -74,4 +82,17 @@ pub fn offer_areas_in(help_type: &str, cell: &str) -> String {
 /// A member's reference to a match they are part of.
 pub fn match_ref(member_id: &str, match_id: &str) -> Key {
     Key::new(member_pk(member_id), format!("MATCH#{match_id}"))
+}
+
+/// The index partition of matches in one status (`proposed`, `approved`, `introduced`).
+pub fn matches_in(status: &str) -> String {
+    format!("MATCHES#{status}")
+}
+
+/// The index partition of perks waiting for a moderator.
+pub const PENDING_PERKS: &str = "REVIEW#PERK";
+
+/// The index partition of help offers whose "keep it open" reminder is due on `day` (`YYYY-MM-DD`).
+pub fn reminders_on(day: &str) -> String {
+    format!("REMIND#{day}")
 }

@@ -1,0 +1,51 @@
+//! Moderation, for members whose address is in `MODERATOR_EMAILS` (signed in with the same link flow):
+//! - `GET /api/moderation`: the queue — proposed matches and pending perks;
+//! - `POST /api/moderation/matches/{id}` `{"decision":"approve"|"reject"}`: an approved match is
+//!   introduced at once; a rejected one puts the request back and blocks the pair;
+//! - `POST /api/moderation/perks/{id}` `{"decision":…}`: an approved perk is listed, a rejected one deleted;
+//! - `POST /api/moderation/run`: a matching run now (the manual trigger), answering its summary.
+
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+use shared::deps::Deps;
+use shared::error::AppError;
+use shared::review::{self, Decision};
+use shared::{http, matching};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionBody {
+    decision: Decision,
+}
+
+pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
+    http::respond(
+        async {
+            let moderator = review::moderator(deps, http::bearer(&req)).await?;
+            let path = req.uri().path().to_owned();
+            let not_found = || AppError::NotFound { code: "not_found", message: "no such moderation route".into() };
+            match (req.method().as_str(), path.as_str()) {
+                ("GET", "/api/moderation") => Ok(http::json(200, &review::queue(deps).await?)),
+                ("POST", "/api/moderation/run") => {
+                    let summary = matching::run::run(deps).await?;
+                    Ok(http::json(200, &serde_json::to_value(summary).map_err(AppError::unexpected)?))
+                }
+                ("POST", p) if p.starts_with("/api/moderation/matches/") => {
+                    let id = http::path_param(&req, "id").ok_or_else(not_found)?;
+                    let body: DecisionBody = http::parse_json(&req)?;
+                    let status = review::decide_match(deps, &moderator, &id, body.decision).await?;
+                    Ok(http::json(200, &json!({ "id": id, "status": status })))
+                }
+                ("POST", p) if p.starts_with("/api/moderation/perks/") => {
+                    let id = http::path_param(&req, "id").ok_or_else(not_found)?;
+                    let body: DecisionBody = http::parse_json(&req)?;
+                    let status = review::decide_perk(deps, &moderator, &id, body.decision).await?;
+                    Ok(http::json(200, &json!({ "id": id, "status": status })))
+                }
+                _ => Err(not_found()),
+            }
+        }
+        .await,
+    )
+}
