@@ -19,13 +19,16 @@ struct Cli {
     /// Where the embedded store, the outbox and the secret live.
     #[arg(long, default_value = ".entraide", global = true)]
     data_dir: PathBuf,
-    /// How perks (and, later, matches) are reviewed: `auto` (the local default) approves at once,
+    /// How perks and matches are reviewed: `auto` (the local default) approves at once,
     /// `manual` waits for a moderator. Overrides MATCH_REVIEW.
     #[arg(long, value_parser = ["auto", "manual"], global = true)]
     review: Option<String>,
     /// Seconds between matching runs (0: only on demand, `POST /api/_local/match`).
     #[arg(long, default_value_t = 60, global = true)]
     match_every: u64,
+    /// Load synthetic but realistic data (volunteers, requests, listings, perks) once into this data directory.
+    #[arg(long, global = true)]
+    demo: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -44,7 +47,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let review = cli.review.as_deref().map(|r| if r == "manual" { ReviewMode::Manual } else { ReviewMode::Auto });
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(cli.port, cli.data_dir, review, cli.match_every).await,
+        Command::Serve => serve(cli.port, cli.data_dir, review, cli.match_every, cli.demo).await,
         Command::Dump => dump(cli.port, cli.data_dir).await,
     };
     match result {
@@ -56,12 +59,22 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(port: u16, data_dir: PathBuf, review: Option<ReviewMode>, match_every: u64) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(
+    port: u16,
+    data_dir: PathBuf,
+    review: Option<ReviewMode>,
+    match_every: u64,
+    demo: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
     // Bind first: with `--port 0` the links in e-mails must carry the port actually chosen.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
     let (deps, outbox) = local_deps(&data_dir, addr.port(), review).await?;
     let deps = Arc::new(deps);
+    if demo {
+        let created = entraide::demo::load(&deps, &entraide::demo::DEFAULT_SIZE).await?;
+        println!("Demo data: {created} synthetic members loaded (0: already there)");
+    }
     // The embedded store's stand-in for DynamoDB TTL: expired items are physically removed every minute
     // (reads already ignore them).
     let sweeper = deps.clone();

@@ -206,6 +206,38 @@ pub async fn register(deps: &Deps, body: RegisterBody) -> Result<(), AppError> {
     Err(StoreError::Conflict.into())
 }
 
+/// Creates an already verified member without sending any e-mail: only for the local runner's synthetic
+/// `--demo` data (addresses at `example.org`). Counted in the statistics like a registration.
+pub async fn create_verified(deps: &Deps, body: RegisterBody) -> Result<Member, AppError> {
+    let now = deps.clock.now();
+    let reg = body.parse()?;
+    let email_hash = deps.email_hasher.hash(reg.email.as_str());
+    let mut member = create_pending(deps, &reg, &email_hash, now).await?;
+    let expires_at = deps.config.expiry(now, MEMBER_TTL);
+    let department = reg.postal_code.department().to_owned();
+    let ops = vec![
+        WriteOp::Update {
+            key: keys::member(&member.id),
+            set: Map::from_iter([("status".into(), json!(MemberStatus::Active)), (EXPIRES_AT.into(), json!(expires_at))]),
+            cond: Cond::Live,
+        },
+        WriteOp::Update {
+            key: keys::email_marker(&email_hash),
+            set: Map::from_iter([(EXPIRES_AT.into(), json!(expires_at))]),
+            cond: Cond::Live,
+        },
+        crate::stats::count(
+            crate::stats::Metric::Registered,
+            &crate::stats::Event { department: Some(&department), ..Default::default() },
+            now,
+        ),
+    ];
+    deps.store.transact(ops, now).await?;
+    member.status = MemberStatus::Active;
+    member.expires_at = expires_at;
+    Ok(member)
+}
+
 async fn create_pending(deps: &Deps, reg: &Registration, email_hash: &str, now: UnixTime) -> Result<Member, AppError> {
     let expires_at = deps.config.expiry(now, PENDING_TTL);
     let member = Member {
@@ -278,7 +310,8 @@ pub enum LinkOutcome {
 }
 
 /// The purposes `POST /api/confirm` accepts (never `session`, never `accept_contact` until the relay exists).
-pub const CONFIRM_PURPOSES: &[Purpose] = &[Purpose::Verify, Purpose::Erase, Purpose::ConfirmMatch, Purpose::DeclineMatch, Purpose::KeepOpen];
+pub const CONFIRM_PURPOSES: &[Purpose] =
+    &[Purpose::Verify, Purpose::Erase, Purpose::ConfirmMatch, Purpose::DeclineMatch, Purpose::KeepOpen];
 
 /// `POST /api/confirm`: carries out a link, once.
 ///
@@ -288,19 +321,28 @@ pub const CONFIRM_PURPOSES: &[Purpose] = &[Purpose::Verify, Purpose::Erase, Purp
 pub async fn follow_link(deps: &Deps, token: &str) -> Result<LinkOutcome, AppError> {
     let now = deps.clock.now();
     let claims = deps.links.verify(token, CONFIRM_PURPOSES, now)?;
-    let result = match claims.purpose {
-        Purpose::Verify => verify(deps, &claims, now).await,
-        Purpose::Erase => erase(deps, &claims.sub, Some(&claims), now).await.map(|()| LinkOutcome::Erased),
-        Purpose::ConfirmMatch => crate::review::confirm(deps, &claims, now).await.map(|()| LinkOutcome::MatchConfirmed),
-        Purpose::DeclineMatch => crate::review::decline(deps, &claims, now).await.map(|()| LinkOutcome::MatchDeclined),
-        Purpose::KeepOpen => crate::review::keep_open(deps, &claims, now).await.map(|expires_at| LinkOutcome::KeptOpen { expires_at }),
-        _ => Err(AppError::unauthorized("wrong_purpose", "this token cannot be used here")),
-    };
-    match result {
-        Err(AppError::Conflict { .. } | AppError::Gone { .. }) if deps.store.get(&keys::used_link(&claims.jti), now).await?.is_some() => {
-            Err(AppError::gone("link_used", "this link has already been used"))
+    // A match answer can race a run or the other party on the same offer: read again and retry twice.
+    let mut tries = 0;
+    loop {
+        let result = match claims.purpose {
+            Purpose::Verify => verify(deps, &claims, now).await,
+            Purpose::Erase => erase(deps, &claims.sub, Some(&claims), now).await.map(|()| LinkOutcome::Erased),
+            Purpose::ConfirmMatch => crate::review::confirm(deps, &claims, now).await.map(|()| LinkOutcome::MatchConfirmed),
+            Purpose::DeclineMatch => crate::review::decline(deps, &claims, now).await.map(|()| LinkOutcome::MatchDeclined),
+            Purpose::KeepOpen => crate::review::keep_open(deps, &claims, now).await.map(|expires_at| LinkOutcome::KeptOpen { expires_at }),
+            _ => Err(AppError::unauthorized("wrong_purpose", "this token cannot be used here")),
+        };
+        match result {
+            Err(AppError::Conflict { .. } | AppError::Gone { .. })
+                if deps.store.get(&keys::used_link(&claims.jti), now).await?.is_some() =>
+            {
+                return Err(AppError::gone("link_used", "this link has already been used"));
+            }
+            Err(AppError::Conflict { .. }) if tries < 2 && matches!(claims.purpose, Purpose::ConfirmMatch | Purpose::DeclineMatch) => {
+                tries += 1;
+            }
+            other => return other,
         }
-        other => other,
     }
 }
 
