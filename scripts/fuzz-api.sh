@@ -13,7 +13,8 @@ port=${ENTRAIDE_FUZZ_PORT:-18300}
 
 "$venv/openapi-spec-validator" shared/data/openapi.json
 
-env -u DYNAMODB_ENDPOINT -u SES_ENDPOINT "$root/target/debug/entraide" --port "$port" --data-dir "$data" >"$art/server.out" 2>"$art/server.log" &
+# The fuzzing member is a moderator, so the moderation routes are exercised past their 403.
+env -u DYNAMODB_ENDPOINT -u SES_ENDPOINT MODERATOR_EMAILS=fuzz@example.org "$root/target/debug/entraide" --port "$port" --data-dir "$data" >"$art/server.out" 2>"$art/server.log" &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$data"' EXIT
 base=http://127.0.0.1:$port

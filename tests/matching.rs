@@ -80,7 +80,7 @@ async fn a_run_proposes_within_the_rules_and_a_second_run_proposes_nothing_twice
     assert_eq!((second.open_requests, second.proposed), (2, 0), "{second:?}");
     assert_eq!(check_invariants(&t).await, 1);
     let matched = t.deps.store.dump().await.unwrap().into_iter().find(|i| i.key.pk.starts_with("MATCH#")).unwrap();
-    assert_eq!(matched.attrs["status"], "proposed");
+    assert_eq!(matched.attrs["status"], "introduced", "auto review: the same run sends the introduction");
     assert!(matched.attrs["distance_km"].as_f64().unwrap() < 5.0);
     // Erasing one party removes the match and every reference to it.
     shared::members::erase(&t.deps, &m[2].id, None, t.deps.clock.now()).await.unwrap();

@@ -115,14 +115,12 @@ async fn the_whole_loop_leaves_nothing_personal(app: TestApp) {
     assert_eq!(matches[0]["request"]["first_name"], "Anatole");
     assert_eq!(matches[0]["offer"]["first_name"], "Capucine");
     let id = matches[0]["id"].as_str().unwrap().to_owned();
-    let (status, body) = app
-        .call("POST", &format!("/api/moderation/matches/{id}"), Some(json!({"decision": "approve"})), Some(&mod_session))
-        .await;
+    let (status, body) =
+        app.call("POST", &format!("/api/moderation/matches/{id}"), Some(json!({"decision": "approve"})), Some(&mod_session)).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("introduced")), "{body}");
     // Deciding twice is a conflict, not a second introduction.
-    let (status, _) = app
-        .call("POST", &format!("/api/moderation/matches/{id}"), Some(json!({"decision": "reject"})), Some(&mod_session))
-        .await;
+    let (status, _) =
+        app.call("POST", &format!("/api/moderation/matches/{id}"), Some(json!({"decision": "reject"})), Some(&mod_session)).await;
     assert_eq!(status, 409);
 
     // The same introduction for both: first names, area, help, details, the phone given, safety advice.
@@ -189,7 +187,8 @@ async fn a_declined_request_goes_to_another_volunteer_never_the_same(app: TestAp
     for _ in 0..2 {
         let summary = run(&app).await;
         assert_eq!((summary["proposed"].as_u64(), summary["introductions"]["introduced"].as_u64()), (Some(1), Some(1)), "{summary}");
-        let latest = app.t.mails().into_iter().rev().find(|m| m.links.iter().any(|l| l.purpose == "confirm_match") && m.to != REQUESTER.email);
+        let latest =
+            app.t.mails().into_iter().rev().find(|m| m.links.iter().any(|l| l.purpose == "confirm_match") && m.to != REQUESTER.email);
         volunteers.push(latest.unwrap().to);
         let (status, body) = follow(&app, &app.t.latest_link(REQUESTER.email, "decline_match")).await;
         assert_eq!((status, body["action"].as_str()), (200, Some("match_declined")), "{body}");

@@ -24,6 +24,14 @@ const T = {
     link_unknown: "Ce lien n'est pas reconnu. Demandez-en un nouveau depuis l'accueil.",
     link_missing: "Aucun lien à traiter. Ouvrez le lien reçu par e-mail.",
     done_verified: "Adresse confirmée, vous êtes connecté·e.", done_erased: "Toutes vos données ont été effacées.",
+    link_confirm_match: "Ce lien confirme que l'aide est organisée. Les données de cette mise en relation seront effacées aussitôt.", go_confirm_match: "L'aide est organisée",
+    link_decline_match: "Ce lien indique que la mise en relation n'a pas fonctionné. La demande sera proposée à un autre bénévole, jamais le même.", go_decline_match: "Cela n'a pas fonctionné",
+    link_keep_open: "Ce lien garde votre offre ou votre demande ouverte 30 jours de plus.", go_keep_open: "Garder ouverte",
+    done_match_confirmed: "Merci ! L'aide est organisée et les données de cette mise en relation sont effacées.",
+    done_match_declined: "C'est noté. Nous chercherons une autre personne.",
+    done_kept_open: "C'est fait : elle reste ouverte 30 jours de plus.",
+    err_match_closed: "Cette mise en relation est déjà close (confirmée, déclinée ou expirée).",
+    err_post_closed: "Cette offre ou demande n'existe plus.",
     err_link_used: "Ce lien a déjà servi. Demandez-en un nouveau depuis l'accueil.",
     err_link_expired: "Ce lien a expiré. Demandez-en un nouveau depuis l'accueil.",
     err_invalid_token: "Ce lien n'est pas valide.",
@@ -56,6 +64,14 @@ const T = {
     link_unknown: "This link is not recognised. Ask for a new one from the home page.",
     link_missing: "No link to follow. Open the link from your e-mail.",
     done_verified: "Address confirmed, you are signed in.", done_erased: "All your data has been erased.",
+    link_confirm_match: "This link confirms that the help is arranged. The data of this introduction is erased at once.", go_confirm_match: "The help is arranged",
+    link_decline_match: "This link says the introduction did not work out. The request will go to another volunteer, never the same one.", go_decline_match: "It did not work out",
+    link_keep_open: "This link keeps your offer or request open for 30 more days.", go_keep_open: "Keep it open",
+    done_match_confirmed: "Thank you! The help is arranged and the data of this introduction is erased.",
+    done_match_declined: "Noted. We will look for someone else.",
+    done_kept_open: "Done: it stays open for 30 more days.",
+    err_match_closed: "This introduction is already closed (confirmed, declined or expired).",
+    err_post_closed: "This offer or request no longer exists.",
     err_link_used: "This link has already been used. Ask for a new one from the home page.",
     err_link_expired: "This link has expired. Ask for a new one from the home page.",
     err_invalid_token: "This link is not valid.",
@@ -226,7 +242,7 @@ function linkPage() {
   const go = $("link-go"), status = $("link-status");
   const purpose = token ? purposeOf(token) : null;
   if (!token) linkText = { what: "link_missing" };
-  else if (!["verify", "erase"].includes(purpose)) linkText = { what: "link_unknown" };
+  else if (!["verify", "erase", "confirm_match", "decline_match", "keep_open"].includes(purpose)) linkText = { what: "link_unknown" };
   else linkText = { what: `link_${purpose}`, go: `go_${purpose}` };
   renderLinkText();
   if (!linkText.go) return;
@@ -243,6 +259,8 @@ function linkPage() {
     } else if (r.status === 200 && r.body.action === "erased") {
       sessionStorage.removeItem("session");
       status.textContent = t("done_erased"); go.hidden = true;
+    } else if (r.status === 200 && ["match_confirmed", "match_declined", "kept_open"].includes(r.body.action)) {
+      status.textContent = t(`done_${r.body.action}`); go.hidden = true;
     } else if (r.status === 0) {
       status.textContent = t("unreachable"); go.disabled = false;
     } else {

@@ -401,26 +401,28 @@ async fn introduce(deps: &Deps, m: &Match, kind: IntroKind, now: UnixTime) -> Re
             return Ok(Sent::Later);
         }
         sent.push(side.to_owned());
-        let record = WriteOp::Update { key: keys::matched(&m.id), set: Map::from_iter([(ledger.to_owned(), json!(sent))]), cond: Cond::Live };
+        let record =
+            WriteOp::Update { key: keys::matched(&m.id), set: Map::from_iter([(ledger.to_owned(), json!(sent))]), cond: Cond::Live };
         deps.store.transact(vec![record], now).await?;
     }
     if kind == IntroKind::Reminder {
-        let done = WriteOp::Update { key: keys::matched(&m.id), set: set([("reminded_at", json!(now)), ("lease_until", json!(0))]), cond: Cond::Live };
+        let done = WriteOp::Update {
+            key: keys::matched(&m.id),
+            set: set([("reminded_at", json!(now)), ("lease_until", json!(0))]),
+            cond: Cond::Live,
+        };
         deps.store.transact(vec![done], now).await?;
         info!(match_id = %m.id, "introduction reminder sent");
         return Ok(Sent::Done);
     }
     // Both have it: the match is introduced for 14 days, and everything it needs lives at least as long.
     let keep = deps.config.expiry(now, INTRO_TTL + DAY);
-    let mut s = set([
-        ("status", json!("introduced")),
-        ("introduced_at", json!(now)),
-        ("lease_until", json!(0)),
-        (EXPIRES_AT, json!(keep)),
-    ]);
+    let mut s = set([("status", json!("introduced")), ("introduced_at", json!(now)), ("lease_until", json!(0)), (EXPIRES_AT, json!(keep))]);
     s.extend(index_attrs("introduced", now, &m.id));
-    let mut ops = vec![WriteOp::Update { key: keys::matched(&m.id), set: s, cond: Cond::LiveWith(vec![("status".into(), json!("approved"))]) }];
-    let extend = |key: Key, current: UnixTime| WriteOp::Update { key, set: set([(EXPIRES_AT, json!(current.max(keep)))]), cond: Cond::Live };
+    let mut ops =
+        vec![WriteOp::Update { key: keys::matched(&m.id), set: s, cond: Cond::LiveWith(vec![("status".into(), json!("approved"))]) }];
+    let extend =
+        |key: Key, current: UnixTime| WriteOp::Update { key, set: set([(EXPIRES_AT, json!(current.max(keep)))]), cond: Cond::Live };
     ops.push(extend(keys::request(&m.request_member_id, &m.request_id), p.request.expires_at));
     ops.push(extend(keys::offer(&m.offer_member_id, &m.offer_id), p.offer.expires_at));
     for n in 0..p.offer.postal_codes.len() {
@@ -651,7 +653,9 @@ pub async fn decide_match(deps: &Deps, moderator: &Member, id: &str, decision: D
             s.extend(index_attrs("approved", now, &m.id));
             deps.store.transact(vec![WriteOp::Update { key: keys::matched(id), set: s, cond: only_if_proposed }], now).await.map_err(
                 |e| match e {
-                    StoreError::Conflict => AppError::Conflict { code: "already_decided", message: "this match was already decided".into() },
+                    StoreError::Conflict => {
+                        AppError::Conflict { code: "already_decided", message: "this match was already decided".into() }
+                    }
                     e => e.into(),
                 },
             )?;
@@ -686,8 +690,9 @@ pub async fn decide_perk(deps: &Deps, moderator: &Member, id: &str, decision: De
     }
     let now = deps.clock.now();
     let key = posts::perk_key(id);
-    let perk: Perk =
-        load(deps, &key, now).await?.ok_or_else(|| AppError::NotFound { code: "not_found", message: "no pending perk with this id".into() })?;
+    let perk: Perk = load(deps, &key, now)
+        .await?
+        .ok_or_else(|| AppError::NotFound { code: "not_found", message: "no pending perk with this id".into() })?;
     if perk.status != "pending" {
         return Err(AppError::Conflict { code: "already_decided", message: "this perk was already decided".into() });
     }
@@ -695,7 +700,8 @@ pub async fn decide_perk(deps: &Deps, moderator: &Member, id: &str, decision: De
     let mut ops = Vec::new();
     let outcome = match decision {
         Decision::Approve => {
-            let code = crate::domain::PostalCode::parse(&perk.postal_code).map_err(|e| AppError::unexpected(StoreError::Corrupt(e.code.into())))?;
+            let code = crate::domain::PostalCode::parse(&perk.postal_code)
+                .map_err(|e| AppError::unexpected(StoreError::Corrupt(e.code.into())))?;
             let mut s = set([("status", json!("approved"))]);
             s.insert(GSI1PK.into(), json!(format!("PERK#{}", crate::geo::cell_of(&code))));
             s.insert(GSI1SK.into(), json!(perk.id));
