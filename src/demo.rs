@@ -120,7 +120,7 @@ pub async fn load(deps: &Deps, size: &DemoSize) -> Result<usize, AppError> {
         community: role.map_or("citizen", |r| r.0).into(),
         role: role.map(|r| r.1.into()),
         phone: None,
-        locale: Some(if n % 5 == 0 { "en" } else { "fr" }.into()),
+        locale: Some(if n.is_multiple_of(5) { "en" } else { "fr" }.into()),
         consent: true,
         website: None,
     };
@@ -130,7 +130,7 @@ pub async fn load(deps: &Deps, size: &DemoSize) -> Result<usize, AppError> {
         let body = if i % 4 == 3 {
             json!({"kind": "help", "help_type": "child-care", "postal_codes": [code], "radius_km": 5 + i % 6,
                    "availability": "le soir et le week-end", "details": "Parent de deux enfants, habitué·e à garder les petits.",
-                   "child_care": {"is_parent": i % 2 == 0, "has_experience": true, "max_children": 1 + i % 3,
+                   "child_care": {"is_parent": i.is_multiple_of(2), "has_experience": true, "max_children": 1 + i % 3,
                                   "age_ranges": ["3-5", "6-9", "10-12"]}})
         } else {
             json!({"kind": "help", "help_type": "groceries", "postal_codes": [code, place(i + 101)], "radius_km": 3 + i % 8,
@@ -162,7 +162,7 @@ pub async fn load(deps: &Deps, size: &DemoSize) -> Result<usize, AppError> {
         let body = json!({"kind": "listing", "domain": domain, "postal_code": code, "radius_km": 30,
                           "title": format!("Besoin de bras — {domain}"),
                           "text": "Nous cherchons des bénévoles quelques heures par semaine pendant la crise. Formation sur place."});
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             posts::post_request(deps, &m, body).await?;
         } else {
             posts::post_offer(deps, &m, body).await?;
