@@ -150,9 +150,9 @@ pub struct HelpOffer {
     /// Matches proposed or introduced and not yet closed; never above `capacity` (conditional writes).
     #[serde(default)]
     pub active_matches: i64,
-    /// When the day-25 "keep it open" reminder went out.
+    /// When the day-25 "keep it open" reminder went out; 0 until then (a value a condition can compare).
     #[serde(default)]
-    pub reminded_at: Option<UnixTime>,
+    pub reminded_at: UnixTime,
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
 }
@@ -190,9 +190,9 @@ pub struct HelpRequest {
     /// Volunteers (member ids) this request must never be proposed to again: declined or rejected pairs.
     #[serde(default)]
     pub blocked_volunteers: Vec<String>,
-    /// When the day-25 "keep it open" reminder went out.
+    /// When the day-25 "keep it open" reminder went out; 0 until then (a value a condition can compare).
     #[serde(default)]
-    pub reminded_at: Option<UnixTime>,
+    pub reminded_at: UnixTime,
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
 }
@@ -337,7 +337,7 @@ pub async fn post_offer(deps: &Deps, member: &Member, body: Value) -> Result<Cre
                 child_care,
                 status: "open".into(),
                 active_matches: 0,
-                reminded_at: None,
+                reminded_at: 0,
                 created_at: now,
                 expires_at: deps.config.expiry(now, POST_TTL),
             };
@@ -407,7 +407,7 @@ pub async fn post_request(deps: &Deps, member: &Member, body: Value) -> Result<C
                 status: "open".into(),
                 match_id: None,
                 blocked_volunteers: Vec::new(),
-                reminded_at: None,
+                reminded_at: 0,
                 created_at: now,
                 expires_at: deps.config.expiry(now, POST_TTL),
             };

@@ -244,7 +244,7 @@ pub async fn keep_open(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<Un
     let key = if kind == "offer" { keys::offer(member_id, post_id) } else { keys::request(member_id, post_id) };
     let current = deps.store.get(&key, now).await?.ok_or_else(gone)?;
     let expires_at = current.expires_at().unwrap_or(now).max(target);
-    let mut s = set([(EXPIRES_AT, json!(expires_at)), ("reminded_at", Value::Null)]);
+    let mut s = set([(EXPIRES_AT, json!(expires_at)), ("reminded_at", json!(0))]);
     if kind == "offer" {
         for area in deps.store.query_prefix(&keys::member_pk(member_id), &keys::offer_areas_prefix(post_id), now, 10).await? {
             ops.push(WriteOp::Update { key: area.key, set: set([(EXPIRES_AT, json!(expires_at))]), cond: Cond::Live });
@@ -480,7 +480,7 @@ pub async fn housekeeping(deps: &Deps) -> Result<HousekeepingSummary, AppError> 
     for h in &Taxonomy::get().help_types {
         for item in deps.store.query_index(&keys::open_requests(&h.code), now, crate::matching::run::MAX_REQUESTS_PER_RUN).await? {
             let r: HelpRequest = item.parse()?;
-            if r.reminded_at.is_none() && r.expires_at - POST_REMINDER_BEFORE <= now {
+            if r.reminded_at == 0 && r.expires_at - POST_REMINDER_BEFORE <= now {
                 due.push((item.key, false));
             }
         }
@@ -488,7 +488,7 @@ pub async fn housekeeping(deps: &Deps) -> Result<HousekeepingSummary, AppError> 
     for back in 0..=5 {
         for item in deps.store.query_index(&keys::reminders_on(&day_of(now - back * DAY)), now, MAX_MATCHES).await? {
             let o: HelpOffer = item.parse()?;
-            if o.reminded_at.is_none() && o.expires_at - POST_REMINDER_BEFORE <= now {
+            if o.reminded_at == 0 && o.expires_at - POST_REMINDER_BEFORE <= now {
                 due.push((item.key, true));
             }
         }
@@ -512,15 +512,12 @@ async fn remind_post(deps: &Deps, key: &Key, is_offer: bool, now: UnixTime) -> R
         let r: HelpRequest = item.parse()?;
         (r.member_id, r.id, r.help_type, r.expires_at)
     };
-    // Mark first (conditioned on not yet marked): a concurrent run cannot send it too.
+    // Mark first, conditioned on not yet marked (and on the expiry read): a concurrent run cannot send it too.
     let mark = WriteOp::Update {
         key: key.clone(),
         set: set([("reminded_at", json!(now))]),
-        cond: Cond::LiveWith(vec![("expires_at".into(), json!(expires_at))]),
+        cond: Cond::LiveWith(vec![("expires_at".into(), json!(expires_at)), ("reminded_at".into(), json!(0))]),
     };
-    if item.attrs.get("reminded_at").is_some_and(|v| !v.is_null()) {
-        return Ok(false);
-    }
     let Some(member) = load::<Member>(deps, &keys::member(&member_id), now).await? else { return Ok(false) };
     match deps.store.transact(vec![mark], now).await {
         Ok(()) => {}
@@ -543,7 +540,7 @@ async fn remind_post(deps: &Deps, key: &Key, is_offer: bool, now: UnixTime) -> R
     .render();
     if let Err(e) = deps.mailer.send(&mail).await {
         // Unmark so a later run tries again.
-        let unmark = WriteOp::Update { key: key.clone(), set: set([("reminded_at", Value::Null)]), cond: Cond::Live };
+        let unmark = WriteOp::Update { key: key.clone(), set: set([("reminded_at", json!(0))]), cond: Cond::Live };
         let _ = deps.store.transact(vec![unmark], now).await;
         return Err(e.into());
     }
