@@ -245,3 +245,87 @@ fn contains_number_ignores_longer_numbers() {
     assert!(!contains_number("1298301", "29830"));
     assert!(!contains_number("t=.298305Z", "29830"));
 }
+
+/// Every mail the local SES holds for `to`, as (subject, text).
+async fn ses_mails(http: &reqwest::Client, endpoint: &str, to: &str) -> Vec<(String, String)> {
+    let store: Value = http.get(format!("{endpoint}/store")).send().await.unwrap().json().await.unwrap();
+    store["emails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["destination"]["to"][0] == to)
+        .map(|m| (m["subject"].as_str().unwrap_or_default().to_owned(), m["body"]["text"].as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
+
+/// The core loop through the real binary on the AWS adapters (DynamoDB Local, the local SES): two
+/// people sign in by the links SES received, post, a run introduces them (auto review), both get the
+/// same text through SES, one confirms, and neither the table nor the logs hold anything of them.
+#[tokio::test]
+async fn on_dynamodb_local_and_the_local_ses_a_match_is_introduced_confirmed_and_purged() {
+    let ddb = std::env::var("ENTRAIDE_TEST_DYNAMODB")
+        .expect("ENTRAIDE_TEST_DYNAMODB is not set: run scripts/test.sh, which starts DynamoDB Local");
+    let ses = std::env::var("ENTRAIDE_TEST_SES").expect("ENTRAIDE_TEST_SES is not set: run scripts/test.sh, which starts the local SES");
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("DYNAMODB_ENDPOINT", ddb),
+        ("SES_ENDPOINT", ses.clone()),
+        ("TABLE_NAME", format!("loop-{}", ulid::Ulid::generate())),
+        ("ENTRAIDE_SECRET", "cd".repeat(32)),
+        ("MATCH_REVIEW", "auto".to_owned()),
+    ];
+    let s = Server::start(dir.path(), &env);
+    let http = reqwest::Client::new();
+    let tag = ulid::Ulid::generate().to_string().to_lowercase();
+    let people = [
+        (format!("gaspard.{tag}@example.org"), "Gaspard", "75011", "offer"),
+        (format!("philomene.{tag}@example.org"), "Philomène", "75012", "request"),
+    ];
+    let mut secrets = Vec::new();
+    for (email, first_name, postal_code, side) in &people {
+        let body = json!({"email": email, "first_name": first_name, "postal_code": postal_code, "community": "health",
+                          "role": "nurse", "consent": true});
+        assert_eq!(http.post(s.url("/api/register")).json(&body).send().await.unwrap().status(), 202);
+        let verify = links(&http, &s, email, Some(&ses)).await.into_iter().find(|(k, _)| k == "verify").unwrap().1;
+        let session: Value = http.post(s.url("/api/confirm")).json(&json!({ "token": verify })).send().await.unwrap().json().await.unwrap();
+        let session = session["session"].as_str().unwrap().to_owned();
+        let (path, post) = if *side == "offer" {
+            (
+                "/api/offers",
+                json!({"kind": "help", "help_type": "groceries", "postal_codes": [postal_code], "details": "Courses le soir, vélo cargo"}),
+            )
+        } else {
+            (
+                "/api/requests",
+                json!({"kind": "help", "help_type": "groceries", "postal_code": postal_code, "details": "De garde cette semaine"}),
+            )
+        };
+        let r = http.post(s.url(path)).bearer_auth(&session).json(&post).send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        secrets.extend([email.clone(), first_name.to_string(), verify, session]);
+    }
+    let summary: Value = http.post(s.url("/api/_local/match")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((summary["proposed"].as_u64(), summary["introductions"]["introduced"].as_u64()), (Some(1), Some(1)), "{summary}");
+    let intro = |mails: Vec<(String, String)>| mails.into_iter().find(|(subject, _)| subject.contains("Entraide")).map(|(_, t)| t);
+    let to_offer = intro(ses_mails(&http, &ses, &people[0].0).await.into_iter().filter(|(s, _)| s.contains("relation")).collect()).unwrap();
+    let to_request =
+        intro(ses_mails(&http, &ses, &people[1].0).await.into_iter().filter(|(s, _)| s.contains("relation")).collect()).unwrap();
+    let shared_text = |t: &str| t.split("\n--\n").next().unwrap().to_owned();
+    assert_eq!(shared_text(&to_offer), shared_text(&to_request), "the same introduction for both");
+    assert!(to_request.contains("Gaspard") && to_request.contains(&people[0].0));
+    let confirm = to_request.lines().find(|l| l.contains("/link#") && !l.contains("Effacer")).map(fragment).unwrap();
+    let r = http.post(s.url("/api/confirm")).json(&json!({ "token": confirm })).send().await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["action"], "match_confirmed", "{body}");
+    let after = dump(dir.path(), &env);
+    for (email, first_name, postal_code, _) in &people {
+        assert!(!after.contains(email.as_str()) && !after.contains(first_name), "{first_name} is still in the table:\n{after}");
+        assert!(!contains_number(&after, postal_code), "{postal_code} is still in the table:\n{after}");
+    }
+    assert!(!after.contains("vélo cargo") && !after.contains("De garde"), "details are still in the table:\n{after}");
+    let stats: Value = http.get(s.url("/api/stats")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(stats["totals"]["confirmed"], 1);
+    secrets.push(confirm);
+    let logs = s.stop();
+    assert_logs_are_clean(&logs, &secrets, "75012");
+}
