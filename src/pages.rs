@@ -10,6 +10,9 @@ use shared::mail::templates::escape_html;
 const INDEX: &str = include_str!("../web/index.html");
 const LINK: &str = include_str!("../web/link.html");
 const APP_JS: &str = include_str!("../web/app.js");
+const I18N_JS: &str = include_str!("../web/i18n.js");
+const CHARTS_JS: &str = include_str!("../web/charts.js");
+const DEPARTMENTS_JSON: &str = include_str!("../web/departments.json");
 const STYLE_CSS: &str = include_str!("../web/style.css");
 
 /// Security headers for every page: no framing, no referrer (the link page's token lives in the
@@ -42,6 +45,9 @@ pub async fn link() -> Response<Body> {
 pub async fn asset(Path(file): Path<String>) -> Response<Body> {
     match file.as_str() {
         "app.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", APP_JS.to_owned()),
+        "i18n.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", I18N_JS.to_owned()),
+        "charts.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", CHARTS_JS.to_owned()),
+        "departments.json" => page(StatusCode::OK, "application/json", DEPARTMENTS_JSON.to_owned()),
         "style.css" => page(StatusCode::OK, "text/css; charset=utf-8", STYLE_CSS.to_owned()),
         _ => not_found(),
     }

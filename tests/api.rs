@@ -193,7 +193,9 @@ async fn the_local_pages_and_the_outbox_are_served() {
     for k in ["id", "to", "subject", "text", "html", "links"] {
         assert!(!first[k].is_null(), "{k}");
     }
-    assert_eq!(a.raw("GET", "/assets/app.js", vec![], None).await.0, 200);
+    for asset in ["app.js", "i18n.js", "charts.js", "departments.json", "style.css"] {
+        assert_eq!(a.raw("GET", &format!("/assets/{asset}"), vec![], None).await.0, 200, "{asset}");
+    }
     assert_eq!(a.raw("GET", "/assets/nope.js", vec![], None).await.0, 404);
     let (status, tax) = a.call("GET", "/api/taxonomy", None, None).await;
     assert_eq!(status, 200);

@@ -1,102 +1,32 @@
-// Entraide — minimal front end for the foundation: register, follow a link, see or erase my data.
-// French first, English second. No framework, no build step. The session lives in sessionStorage only.
-
-const T = {
-  fr: {
-    skip: "Aller au contenu", title: "Entraide : de l'aide pour celles et ceux qui tiennent le pays",
-    intro: "Des bénévoles proposent des courses ou une garde d'enfants aux soignants, gendarmes, militaires, pompiers et à toutes celles et ceux qui sont en première ligne. Nous gardons le minimum de données, et nous les effaçons dès que l'aide est organisée.",
-    me_title: "Mon espace", export: "Télécharger mes données", erase: "Effacer toutes mes données", signout: "Me déconnecter",
-    join_title: "S'inscrire ou se connecter", join_help: "Indiquez votre adresse e-mail : nous vous envoyons un lien. Pas de mot de passe.",
-    email: "Adresse e-mail", first_name: "Prénom", postal_code: "Code postal", community: "Votre communauté",
-    community_help: "Une catégorie générique seulement : jamais de grade, d'unité ni d'employeur.",
-    role: "Métier (facultatif)", phone: "Téléphone (facultatif, transmis seulement dans l'e-mail de mise en relation)",
-    consent: "J'accepte que mes données soient utilisées pour organiser de l'aide, puis effacées.",
-    submit: "Recevoir mon lien", footer: "Entraide ne vend ni ne partage aucune donnée. Chaque e-mail contient un lien pour tout effacer.",
-    choose: "Choisissez…", none: "Non précisé",
-    sent: "C'est noté. Si l'adresse est valide, un e-mail avec votre lien arrive dans quelques instants.",
-    unreachable: "Le service ne répond pas. Vérifiez votre connexion et réessayez : rien n'a été perdu.",
-    fix: "Corrigez les champs signalés.", required: "Ce champ est obligatoire.", consent_required: "Votre accord est nécessaire.",
-    hello: (n) => `Bonjour ${n}, vous êtes connecté·e.`, erased: "Toutes vos données ont été effacées.",
-    confirm_erase: "Effacer définitivement toutes vos données ?",
-    link_title: "Votre lien", home: "Retour à l'accueil",
-    link_verify: "Ce lien confirme votre adresse e-mail et vous connecte.", go_verify: "Confirmer et me connecter",
-    link_erase: "Ce lien efface définitivement toutes vos données chez Entraide.", go_erase: "Effacer mes données",
-    link_unknown: "Ce lien n'est pas reconnu. Demandez-en un nouveau depuis l'accueil.",
-    link_missing: "Aucun lien à traiter. Ouvrez le lien reçu par e-mail.",
-    done_verified: "Adresse confirmée, vous êtes connecté·e.", done_erased: "Toutes vos données ont été effacées.",
-    link_confirm_match: "Ce lien confirme que l'aide est organisée. Les données de cette mise en relation seront effacées aussitôt.", go_confirm_match: "L'aide est organisée",
-    link_decline_match: "Ce lien indique que la mise en relation n'a pas fonctionné. La demande sera proposée à un autre bénévole, jamais le même.", go_decline_match: "Cela n'a pas fonctionné",
-    link_keep_open: "Ce lien garde votre offre ou votre demande ouverte 30 jours de plus.", go_keep_open: "Garder ouverte",
-    done_match_confirmed: "Merci ! L'aide est organisée et les données de cette mise en relation sont effacées.",
-    done_match_declined: "C'est noté. Nous chercherons une autre personne.",
-    done_kept_open: "C'est fait : elle reste ouverte 30 jours de plus.",
-    err_match_closed: "Cette mise en relation est déjà close (confirmée, déclinée ou expirée).",
-    err_post_closed: "Cette offre ou demande n'existe plus.",
-    err_link_used: "Ce lien a déjà servi. Demandez-en un nouveau depuis l'accueil.",
-    err_link_expired: "Ce lien a expiré. Demandez-en un nouveau depuis l'accueil.",
-    err_invalid_token: "Ce lien n'est pas valide.",
-    labels: { email: "E-mail", first_name: "Prénom", postal_code: "Code postal", community: "Communauté", role: "Métier", phone: "Téléphone", status: "Statut", expires_at: "Effacement automatique le" },
-    errors: {
-      invalid_email: "Cette adresse e-mail n'est pas valide.", invalid_first_name: "Indiquez un prénom (50 caractères au plus).",
-      invalid_postal_code: "Ce code postal n'existe pas.", invalid_community: "Choisissez une communauté.", invalid_role: "Ce métier ne correspond pas à la communauté.",
-      invalid_phone: "Ce numéro de téléphone n'est pas valide.", consent_required: "Votre accord est nécessaire.", too_many_requests: "Trop de demandes, réessayez plus tard.",
-    },
-  },
-  en: {
-    skip: "Skip to content", title: "Entraide: help for the people who keep the country running",
-    intro: "Volunteers offer groceries or child care to nurses, gendarmes, soldiers, firefighters and everyone on the front line. We keep as little data as possible and erase it as soon as the help is arranged.",
-    me_title: "My space", export: "Download my data", erase: "Erase all my data", signout: "Sign out",
-    join_title: "Join or sign in", join_help: "Enter your e-mail address: we send you a link. No password.",
-    email: "E-mail address", first_name: "First name", postal_code: "Postal code", community: "Your community",
-    community_help: "A generic category only: never a rank, a unit or an employer.",
-    role: "Occupation (optional)", phone: "Phone (optional, only shared inside the introduction e-mail)",
-    consent: "I agree that my data is used to arrange help, then erased.",
-    submit: "Send me my link", footer: "Entraide neither sells nor shares any data. Every e-mail has a link to erase everything.",
-    choose: "Choose…", none: "Not specified",
-    sent: "Done. If the address is valid, an e-mail with your link arrives in a moment.",
-    unreachable: "The service is not answering. Check your connection and try again: nothing was lost.",
-    fix: "Please correct the fields marked.", required: "This field is required.", consent_required: "Your consent is required.",
-    hello: (n) => `Hello ${n}, you are signed in.`, erased: "All your data has been erased.",
-    confirm_erase: "Erase all your data for good?",
-    link_title: "Your link", home: "Back to home",
-    link_verify: "This link confirms your e-mail address and signs you in.", go_verify: "Confirm and sign in",
-    link_erase: "This link erases all your data at Entraide for good.", go_erase: "Erase my data",
-    link_unknown: "This link is not recognised. Ask for a new one from the home page.",
-    link_missing: "No link to follow. Open the link from your e-mail.",
-    done_verified: "Address confirmed, you are signed in.", done_erased: "All your data has been erased.",
-    link_confirm_match: "This link confirms that the help is arranged. The data of this introduction is erased at once.", go_confirm_match: "The help is arranged",
-    link_decline_match: "This link says the introduction did not work out. The request will go to another volunteer, never the same one.", go_decline_match: "It did not work out",
-    link_keep_open: "This link keeps your offer or request open for 30 more days.", go_keep_open: "Keep it open",
-    done_match_confirmed: "Thank you! The help is arranged and the data of this introduction is erased.",
-    done_match_declined: "Noted. We will look for someone else.",
-    done_kept_open: "Done: it stays open for 30 more days.",
-    err_match_closed: "This introduction is already closed (confirmed, declined or expired).",
-    err_post_closed: "This offer or request no longer exists.",
-    err_link_used: "This link has already been used. Ask for a new one from the home page.",
-    err_link_expired: "This link has expired. Ask for a new one from the home page.",
-    err_invalid_token: "This link is not valid.",
-    labels: { email: "E-mail", first_name: "First name", postal_code: "Postal code", community: "Community", role: "Occupation", phone: "Phone", status: "Status", expires_at: "Automatic erasure on" },
-    errors: {
-      invalid_email: "This e-mail address is not valid.", invalid_first_name: "Enter a first name (50 characters at most).",
-      invalid_postal_code: "This postal code does not exist.", invalid_community: "Choose a community.", invalid_role: "This occupation does not belong to the community.",
-      invalid_phone: "This phone number is not valid.", consent_required: "Your consent is required.", too_many_requests: "Too many requests, try again later.",
-    },
-  },
-};
+// Entraide's front end: French first, English second; no framework, no build step; only the public API.
+// Views are rendered into <main> by hash route (#proposer, #demander, #espace, #moderation,
+// #statistiques); the link page (/link#token) is its own page. The session lives in sessionStorage only;
+// a post written before the e-mail is confirmed waits in localStorage until the link is clicked.
+import { T } from "./i18n.js";
+import { barChart, groupedBars, franceMap, dataTable } from "./charts.js";
 
 let lang = localStorage.getItem("lang") === "en" ? "en" : "fr";
-const t = (k) => T[lang][k] ?? T.fr[k] ?? k;
+const t = (k, ...args) => {
+  const v = T[lang][k] ?? T.fr[k] ?? k;
+  return typeof v === "function" ? v(...args) : v;
+};
 const $ = (id) => document.getElementById(id);
 let taxonomy = null;
+const PENDING = "pending-post";
 
-function applyLanguage() {
-  document.documentElement.lang = lang;
-  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
-  const btn = $("lang");
-  btn.textContent = lang === "fr" ? "English" : "Français";
-  btn.lang = lang === "fr" ? "en" : "fr";
-  btn.setAttribute("aria-label", lang === "fr" ? "Read in English" : "Lire en français");
-  if (taxonomy) fillCommunities();
+// ---------- helpers ----------
+
+/** Creates an element: h("p", {class: "x"}, "text", child…). Text is always set as text, never as HTML. */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (v === true) el.setAttribute(k, "");
+    else el.setAttribute(k, v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
 }
 
 async function api(method, path, body, session) {
@@ -114,72 +44,345 @@ async function api(method, path, body, session) {
   return { status: resp.status, body: data };
 }
 
+const session = {
+  get: () => sessionStorage.getItem("session"),
+  set: (s) => sessionStorage.setItem("session", s),
+  clear: () => sessionStorage.removeItem("session"),
+};
+
+function errorMessage(err) {
+  return T[lang].errors[err?.code] ?? err?.message ?? t("unreachable");
+}
+
+/** The element id of an API error's field: `postal_codes[0]` → `post-postal_codes-0` (with a prefix). */
+function fieldId(field, prefix = "") {
+  return prefix + field.replace(/\[(\d+)\]/g, "-$1").replace(/\./g, "-");
+}
+
 function option(value, text) {
-  const o = document.createElement("option");
-  o.value = value; o.textContent = text;
-  return o;
+  return h("option", { value }, text);
 }
 
-function fillCommunities() {
-  const sel = $("community");
-  const keep = sel.value;
-  sel.replaceChildren(option("", t("choose")), ...taxonomy.communities.map((c) => option(c.code, c.label[lang])));
-  sel.value = keep;
-  fillRoles();
+function label(list, code) {
+  return list?.find((e) => e.code === code)?.label[lang] ?? code;
 }
 
-function fillRoles() {
-  const sel = $("role");
-  const keep = sel.value;
-  const c = taxonomy.communities.find((c) => c.code === $("community").value);
-  sel.replaceChildren(option("", t("none")), ...(c ? c.roles.map((r) => option(r.code, r.label[lang])) : []));
-  sel.value = c && c.roles.some((r) => r.code === keep) ? keep : "";
+function field(id, text, control, help) {
+  const describedBy = [help ? `${id}-help` : null, `${id}-error`].filter(Boolean).join(" ");
+  control.id = id;
+  control.setAttribute("aria-describedby", describedBy);
+  return h("div", { class: "field" }, h("label", { for: id }, text), control,
+    help ? h("p", { class: "help", id: `${id}-help` }, help) : null, h("p", { class: "error", id: `${id}-error` }));
 }
 
-function clearErrors(form) {
-  for (const el of form.querySelectorAll(".error")) el.textContent = "";
-  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
+function clearErrors(root) {
+  for (const el of root.querySelectorAll(".error")) el.textContent = "";
+  for (const el of root.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
 }
 
-function showFieldError(field, message) {
-  const input = $(field); const err = $(`${field}-error`);
+function showFieldError(id, message) {
+  const input = $(id); const err = $(`${id}-error`);
   if (!input || !err) return false;
   input.setAttribute("aria-invalid", "true");
   err.textContent = message;
   return true;
 }
 
-async function home() {
-  const r = await api("GET", "/api/taxonomy");
-  if (r.status === 200) { taxonomy = r.body; fillCommunities(); }
-  $("community").addEventListener("change", fillRoles);
-  $("register").addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const form = e.target; clearErrors(form);
-    const status = $("register-status"); status.textContent = "";
-    const v = (id) => $(id).value.trim();
-    let first = null;
-    for (const id of ["email", "first_name", "postal_code", "community"]) {
-      if (!v(id)) { showFieldError(id, t("required")); first ??= id; }
-    }
-    if (!$("consent").checked) { showFieldError("consent", t("consent_required")); first ??= "consent"; }
-    if (first) { status.textContent = t("fix"); $(first).focus(); return; }
-    const body = { email: v("email"), first_name: v("first_name"), postal_code: v("postal_code"), community: v("community"),
-      consent: true, locale: lang, website: $("website").value };
-    if (v("role")) body.role = v("role");
-    if (v("phone")) body.phone = v("phone");
-    const r = await api("POST", "/api/register", body);
-    if (r.status === 202) { status.textContent = t("sent"); return; }
-    if (r.status === 0) { status.textContent = t("unreachable"); return; }
-    const err = r.body?.error;
-    const msg = T[lang].errors[err?.code] ?? err?.message ?? t("unreachable");
-    if (err?.field && showFieldError(err.field, msg)) { status.textContent = t("fix"); $(err.field).focus(); }
-    else status.textContent = msg;
-  });
-  await showMe();
+function formatDate(iso) {
+  return new Date(iso).toLocaleDateString(lang, { day: "numeric", month: "long", year: "numeric" });
 }
 
-// Taxonomy codes are shown with their label in the page's language.
+async function loadTaxonomy() {
+  if (taxonomy) return taxonomy;
+  const r = await api("GET", "/api/taxonomy");
+  if (r.status === 200) taxonomy = r.body;
+  return taxonomy;
+}
+
+// ---------- shell: language, navigation, routing ----------
+
+const ROUTES = {
+  accueil: { title: "nav_home", view: homeView },
+  proposer: { title: "offer_title", view: (main) => postView(main, "offer") },
+  demander: { title: "request_title", view: (main) => postView(main, "request") },
+  espace: { title: "me_title", view: meView },
+  moderation: { title: "mod_title", view: moderationView },
+  statistiques: { title: "stats_title", view: statsView },
+};
+const ALIASES = { me: "espace", "": "accueil" };
+
+function currentRoute() {
+  const name = location.hash.slice(1);
+  const key = ALIASES[name] ?? name;
+  return ROUTES[key] ? key : "accueil";
+}
+
+function renderShell() {
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  const btn = $("lang");
+  btn.textContent = lang === "fr" ? "English" : "Français";
+  btn.lang = lang === "fr" ? "en" : "fr";
+  btn.setAttribute("aria-label", lang === "fr" ? "Read in English" : "Lire en français");
+  const nav = $("nav");
+  if (nav) {
+    nav.setAttribute("aria-label", t("nav_label"));
+    const current = currentRoute();
+    for (const a of nav.querySelectorAll("a[data-route]")) {
+      a.textContent = t(a.dataset.label);
+      if (a.dataset.route === current) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    }
+  }
+}
+
+let firstRender = true;
+async function render() {
+  renderShell();
+  const key = currentRoute();
+  const main = $("main");
+  main.replaceChildren();
+  await ROUTES[key].view(main);
+  document.title = key === "accueil" ? `Entraide – ${t("title")}` : `${t(ROUTES[key].title)} – Entraide`;
+  // After a navigation, focus moves to the new page's heading (screen readers announce it).
+  if (!firstRender) main.querySelector("h1")?.focus();
+  firstRender = false;
+}
+
+// ---------- identity fields (register) ----------
+
+function identityFields() {
+  const community = h("select", { name: "community", required: true });
+  const role = h("select", { name: "role" });
+  const fillRoles = () => {
+    const keep = role.value;
+    const c = taxonomy?.communities.find((c) => c.code === community.value);
+    role.replaceChildren(option("", t("none")), ...(c ? c.roles.map((r) => option(r.code, r.label[lang])) : []));
+    role.value = c && c.roles.some((r) => r.code === keep) ? keep : "";
+  };
+  community.replaceChildren(option("", t("choose")), ...(taxonomy?.communities ?? []).map((c) => option(c.code, c.label[lang])));
+  community.addEventListener("change", fillRoles);
+  fillRoles();
+  return [
+    field("email", t("email"), h("input", { type: "email", name: "email", autocomplete: "email", required: true })),
+    field("first_name", t("first_name"), h("input", { name: "first_name", autocomplete: "given-name", required: true, maxlength: "50" })),
+    field("postal_code", t("postal_code"), h("input", { name: "postal_code", inputmode: "numeric", autocomplete: "postal-code", required: true, pattern: "[0-9]{5}", maxlength: "5" })),
+    field("community", t("community"), community, t("community_help")),
+    field("role", t("role"), role),
+    field("phone", t("phone"), h("input", { type: "tel", name: "phone", autocomplete: "tel" })),
+    h("div", { class: "field hp", "aria-hidden": "true" }, h("label", { for: "website" }, "Site web"), h("input", { id: "website", name: "website", tabindex: "-1", autocomplete: "off" })),
+    h("div", { class: "field check" },
+      h("input", { id: "consent", name: "consent", type: "checkbox", required: true, "aria-describedby": "consent-error" }),
+      h("label", { for: "consent" }, t("consent")), h("p", { class: "error", id: "consent-error" })),
+  ];
+}
+
+function identityBody() {
+  const v = (id) => $(id).value.trim();
+  let first = null;
+  for (const id of ["email", "first_name", "postal_code", "community"]) {
+    if (!v(id)) { showFieldError(id, t("required")); first ??= id; }
+  }
+  if (!$("consent").checked) { showFieldError("consent", t("consent_required")); first ??= "consent"; }
+  if (first) return { first };
+  const body = { email: v("email"), first_name: v("first_name"), postal_code: v("postal_code"), community: v("community"),
+    consent: true, locale: lang, website: $("website").value };
+  if (v("role")) body.role = v("role");
+  if (v("phone")) body.phone = v("phone");
+  return { body };
+}
+
+/** Shows an API error next to its field (or in `status`), and focuses the field. */
+function showApiError(r, status, prefix = "") {
+  if (r.status === 0) { status.textContent = t("unreachable"); return; }
+  const err = r.body?.error;
+  const msg = errorMessage(err);
+  const id = err?.field ? fieldId(err.field, prefix) : null;
+  if (id && showFieldError(id, msg)) { status.textContent = t("fix"); $(id).focus(); }
+  else status.textContent = msg;
+}
+
+// ---------- home ----------
+
+async function homeView(main) {
+  await loadTaxonomy();
+  const numbers = h("dl", { class: "numbers", id: "numbers" });
+  const signedIn = Boolean(session.get());
+  const status = h("p", { id: "register-status", role: "status", "aria-live": "polite" });
+  const form = h("form", { id: "register", novalidate: true }, identityFields(), h("button", { type: "submit" }, t("submit")), status);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearErrors(form); status.textContent = "";
+    const { body, first } = identityBody();
+    if (first) { status.textContent = t("fix"); $(first).focus(); return; }
+    const r = await api("POST", "/api/register", body);
+    if (r.status === 202) status.textContent = t("sent"); else showApiError(r, status);
+  });
+  main.append(
+    h("h1", { tabindex: "-1" }, t("title")),
+    h("p", {}, t("intro")),
+    h("p", { class: "actions cta" }, h("a", { class: "button", href: "#proposer" }, t("nav_offer")), h("a", { class: "button", href: "#demander" }, t("nav_request"))),
+    h("section", { "aria-labelledby": "how-title" }, h("h2", { id: "how-title" }, t("how_title")),
+      h("ol", {}, h("li", {}, t("how_1")), h("li", {}, t("how_2")), h("li", {}, t("how_3")))),
+    h("section", { "aria-labelledby": "numbers-title" }, h("h2", { id: "numbers-title" }, t("numbers_title")), numbers),
+    signedIn ? null : h("section", { id: "join", "aria-labelledby": "join-title" }, h("h2", { id: "join-title" }, t("join_title")), h("p", {}, t("join_help")), form),
+  );
+  const r = await api("GET", "/api/stats");
+  if (r.status !== 200) { numbers.replaceWith(h("p", {}, t("numbers_unavailable"))); return; }
+  for (const m of ["registered", "offered", "requested", "confirmed"]) {
+    numbers.append(h("div", {}, h("dt", {}, String(r.body.totals[m])), h("dd", {}, t(`n_${m}`))));
+  }
+}
+
+// ---------- offer and request ----------
+
+function ageChecks(name, legend) {
+  const err = h("p", { class: "error", id: `${name}-error` });
+  return h("fieldset", { id: name, "aria-describedby": `${name}-error` }, h("legend", {}, legend),
+    ...(taxonomy?.child_age_ranges ?? []).map((a) => h("div", { class: "check" },
+      h("input", { type: "checkbox", id: `${name}-${a.code}`, value: a.code }), h("label", { for: `${name}-${a.code}` }, a.label[lang]))),
+    err);
+}
+
+function offerFields(saved) {
+  const helpType = h("select", { name: "help_type", required: true },
+    ...(taxonomy?.help_types ?? []).map((x) => option(x.code, x.label[lang])));
+  const childCare = h("fieldset", { id: "post-child_care", hidden: true },
+    h("legend", {}, t("child_care_title")),
+    h("div", { class: "check" }, h("input", { type: "checkbox", id: "post-child_care-is_parent" }), h("label", { for: "post-child_care-is_parent" }, t("is_parent"))),
+    h("div", { class: "check" }, h("input", { type: "checkbox", id: "post-child_care-has_experience" }), h("label", { for: "post-child_care-has_experience" }, t("has_experience"))),
+    field("post-child_care-max_children", t("max_children"), h("input", { type: "number", min: "1", max: "6", value: "1" })),
+    ageChecks("post-child_care-age_ranges", t("age_ranges")));
+  const toggle = () => { childCare.hidden = helpType.value !== "child-care"; };
+  helpType.addEventListener("change", toggle);
+  const codes = h("fieldset", { id: "post-postal_codes", "aria-describedby": "post-postal_codes-help post-postal_codes-error" },
+    h("legend", {}, t("postal_codes")), h("p", { class: "help", id: "post-postal_codes-help" }, t("postal_codes_help")),
+    ...[0, 1, 2].map((i) => field(`post-postal_codes-${i}`, t("postal_code_n", i + 1),
+      h("input", { inputmode: "numeric", pattern: "[0-9]{5}", maxlength: "5", required: i === 0 }))),
+    h("p", { class: "error", id: "post-postal_codes-error" }));
+  const els = [
+    field("post-help_type", t("help_type"), helpType), codes,
+    field("post-radius_km", t("radius_km"), h("input", { type: "number", min: "1", max: "50", value: "5" })),
+    field("post-capacity", t("capacity"), h("input", { type: "number", min: "1", max: "10", value: "1" })),
+    field("post-availability", t("availability"), h("input", { maxlength: "200" })),
+    field("post-details", t("details"), h("textarea", { rows: "4", maxlength: "1000" }), t("details_help")),
+    childCare,
+  ];
+  queueMicrotask(() => { if (saved) restoreOffer(saved); toggle(); });
+  return els;
+}
+
+function restoreOffer(b) {
+  $("post-help_type").value = b.help_type;
+  (b.postal_codes ?? []).forEach((c, i) => { if ($(`post-postal_codes-${i}`)) $(`post-postal_codes-${i}`).value = c; });
+  $("post-radius_km").value = b.radius_km ?? 5;
+  $("post-capacity").value = b.capacity ?? 1;
+  $("post-availability").value = b.availability ?? "";
+  $("post-details").value = b.details ?? "";
+  if (b.child_care) {
+    $("post-child_care-is_parent").checked = b.child_care.is_parent;
+    $("post-child_care-has_experience").checked = b.child_care.has_experience;
+    $("post-child_care-max_children").value = b.child_care.max_children;
+    for (const a of b.child_care.age_ranges) { const c = $(`post-child_care-age_ranges-${a}`); if (c) c.checked = true; }
+  }
+}
+
+function offerBody() {
+  const v = (id) => $(id).value.trim();
+  const body = { kind: "help", help_type: v("post-help_type"),
+    postal_codes: [0, 1, 2].map((i) => v(`post-postal_codes-${i}`)).filter(Boolean),
+    radius_km: Number(v("post-radius_km") || 5), capacity: Number(v("post-capacity") || 1),
+    availability: v("post-availability"), details: v("post-details") };
+  if (body.help_type === "child-care") {
+    body.child_care = { is_parent: $("post-child_care-is_parent").checked, has_experience: $("post-child_care-has_experience").checked,
+      max_children: Number(v("post-child_care-max_children") || 1),
+      age_ranges: [...document.querySelectorAll("#post-child_care-age_ranges input:checked")].map((c) => c.value) };
+  }
+  if (!body.postal_codes.length) return { first: "post-postal_codes-0" };
+  return { body };
+}
+
+function requestFields(saved) {
+  const helpType = h("select", { name: "help_type", required: true },
+    ...(taxonomy?.help_types ?? []).map((x) => option(x.code, x.label[lang])));
+  const count = h("select", {}, ...[1, 2, 3, 4, 5, 6].map((n) => option(String(n), String(n))));
+  const ages = h("div", { id: "post-children-list" });
+  const drawAges = () => {
+    const keep = [...ages.querySelectorAll("select")].map((s) => s.value);
+    ages.replaceChildren(...Array.from({ length: Number(count.value) }, (_, i) => field(`post-children-${i}`, t("child_n", i + 1),
+      h("select", {}, ...(taxonomy?.child_age_ranges ?? []).map((a) => option(a.code, a.label[lang]))))));
+    keep.forEach((v, i) => { if ($(`post-children-${i}`)) $(`post-children-${i}`).value = v; });
+  };
+  count.addEventListener("change", drawAges);
+  const children = h("fieldset", { id: "post-children", hidden: true, "aria-describedby": "post-children-error" },
+    h("legend", {}, t("child_care_title")), field("post-children-count", t("children_count"), count), ages,
+    h("p", { class: "error", id: "post-children-error" }));
+  const toggle = () => { children.hidden = helpType.value !== "child-care"; };
+  helpType.addEventListener("change", toggle);
+  queueMicrotask(() => {
+    drawAges();
+    if (saved) {
+      $("post-help_type").value = saved.help_type;
+      $("post-postal_code").value = saved.postal_code ?? "";
+      $("post-details").value = saved.details ?? "";
+      if (saved.children?.length) { count.value = String(saved.children.length); drawAges(); saved.children.forEach((c, i) => { $(`post-children-${i}`).value = c; }); }
+    }
+    toggle();
+  });
+  return [
+    field("post-help_type", t("help_type"), helpType),
+    field("post-postal_code", t("request_postal_code"), h("input", { inputmode: "numeric", pattern: "[0-9]{5}", maxlength: "5", required: true })),
+    field("post-details", t("details"), h("textarea", { rows: "4", maxlength: "1000" }), t("details_help")),
+    children,
+  ];
+}
+
+function requestBody() {
+  const v = (id) => $(id).value.trim();
+  const body = { kind: "help", help_type: v("post-help_type"), postal_code: v("post-postal_code"), details: v("post-details") };
+  if (body.help_type === "child-care") body.children = [...document.querySelectorAll("#post-children-list select")].map((s) => s.value);
+  if (!body.postal_code) return { first: "post-postal_code" };
+  return { body };
+}
+
+async function postView(main, side) {
+  await loadTaxonomy();
+  const signedIn = session.get();
+  let me = null;
+  if (signedIn) {
+    const r = await api("GET", "/api/me", undefined, signedIn);
+    if (r.status === 200) me = r.body.profile; else session.clear();
+  }
+  const pending = JSON.parse(localStorage.getItem(PENDING) ?? "null");
+  const saved = pending?.side === side ? pending.body : null;
+  const status = h("p", { id: "post-status", role: "status", "aria-live": "polite" });
+  const form = h("form", { id: `${side}-form`, novalidate: true },
+    me ? h("p", {}, t("signed_in_as", me.first_name)) : h("fieldset", {}, h("legend", {}, t("identity_title")), identityFields()),
+    h("fieldset", {}, h("legend", {}, t(`post_title_${side}`)), side === "offer" ? offerFields(saved) : requestFields(saved)),
+    h("button", { type: "submit" }, t(`submit_${side}`)), status);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearErrors(form); status.textContent = "";
+    const post = side === "offer" ? offerBody() : requestBody();
+    if (post.first) { showFieldError(post.first, t("required")); status.textContent = t("fix"); $(post.first).focus(); return; }
+    const path = side === "offer" ? "/api/offers" : "/api/requests";
+    if (me) {
+      const r = await api("POST", path, post.body, session.get());
+      if (r.status === 201) { status.textContent = t(`posted_${side}`); return; }
+      showApiError(r, status, "post-");
+      return;
+    }
+    const id = identityBody();
+    if (id.first) { status.textContent = t("fix"); $(id.first).focus(); return; }
+    // Kept here until the e-mailed link is clicked in this browser; then the link page sends it.
+    localStorage.setItem(PENDING, JSON.stringify({ side, path, body: post.body }));
+    const r = await api("POST", "/api/register", id.body);
+    if (r.status === 202) status.textContent = t("sent_pending"); else showApiError(r, status);
+  });
+  main.append(h("h1", { tabindex: "-1" }, t(`${side}_title`)), h("p", {}, t(`${side}_intro`)), form);
+}
+
+// ---------- my space ----------
+
 function display(key, profile) {
   const community = taxonomy?.communities.find((c) => c.code === profile.community);
   if (key === "expires_at") return new Date(profile[key]).toLocaleString(lang);
@@ -188,37 +391,145 @@ function display(key, profile) {
   return profile[key];
 }
 
-async function showMe() {
-  const session = sessionStorage.getItem("session");
-  if (!session) return;
-  const r = await api("GET", "/api/me", undefined, session);
-  if (r.status !== 200) { sessionStorage.removeItem("session"); return; }
-  const p = r.body.profile;
-  $("me").hidden = false;
-  $("join").hidden = true;
-  $("me-hello").textContent = T[lang].hello(p.first_name);
-  const dl = $("me-profile"); dl.replaceChildren();
-  for (const k of ["email", "first_name", "postal_code", "community", "role", "phone", "expires_at"]) {
-    if (p[k] == null) continue;
-    const dt = document.createElement("dt"); dt.textContent = T[lang].labels[k];
-    const dd = document.createElement("dd"); dd.textContent = display(k, p);
-    dl.append(dt, dd);
-  }
-  $("export").onclick = () => {
-    const blob = new Blob([JSON.stringify(r.body, null, 2)], { type: "application/json" });
-    const a = document.createElement("a"); a.href = URL.createObjectURL(blob); a.download = "entraide-mes-donnees.json"; a.click();
-  };
-  $("erase").onclick = async () => {
-    if (!confirm(t("confirm_erase"))) return;
-    const d = await api("DELETE", "/api/me", undefined, session);
-    if (d.status === 200) {
-      sessionStorage.removeItem("session"); dl.replaceChildren(); $("me-hello").textContent = "";
-      $("join").hidden = false;
-      $("me-status").textContent = t("erased");
-    } else $("me-status").textContent = d.status === 0 ? t("unreachable") : (d.body?.error?.message ?? t("unreachable"));
-  };
-  $("signout").onclick = () => { sessionStorage.removeItem("session"); location.reload(); };
+function postItem(p, side, onWithdraw) {
+  const what = p.kind === "listing" ? p.title : label(taxonomy?.help_types, p.help_type);
+  const where = p.postal_codes?.join(", ") ?? p.postal_code ?? "";
+  const heading = h("h3", { id: `post-${p.id}` }, `${what} · ${where}`);
+  return h("li", { class: "card" }, heading,
+    h("p", {}, `${t(`status_${p.status}`)} · ${t("expires", formatDate(p.expires_at))}`),
+    p.details ? h("p", {}, p.details) : null,
+    h("button", { type: "button", class: "secondary", "aria-describedby": `post-${p.id}`, onclick: () => onWithdraw(side, p.id) }, t("withdraw")));
 }
+
+async function meView(main) {
+  await loadTaxonomy();
+  main.append(h("h1", { tabindex: "-1", id: "me-title" }, t("me_title")));
+  const s = session.get();
+  const r = s ? await api("GET", "/api/me", undefined, s) : { status: 401 };
+  if (r.status !== 200) {
+    session.clear();
+    main.append(h("p", {}, t("signin_first")), h("p", {}, h("a", { href: "#accueil" }, t("join_title"))));
+    return;
+  }
+  const status = h("p", { id: "me-status", role: "status", "aria-live": "polite" });
+  const p = r.body.profile;
+  const dl = h("dl", { id: "me-profile" });
+  for (const key of ["email", "first_name", "postal_code", "community", "role", "phone", "expires_at"]) {
+    if (p[key]) dl.append(h("dt", {}, T[lang].labels[key]), h("dd", {}, display(key, p)));
+  }
+  const withdraw = async (side, id) => {
+    const w = await api("DELETE", `/api/${side === "offer" ? "offers" : "requests"}/${id}`, undefined, session.get());
+    if (w.status === 200) { await render(); $("me-status").textContent = t("withdrawn"); } else showApiError(w, status);
+  };
+  const list = (items, side) => items.length ? h("ul", { class: "cards" }, items.map((x) => postItem(x, side, withdraw))) : h("p", {}, t("nothing"));
+  main.append(
+    h("p", { id: "me-hello" }, t("hello", p.first_name)), dl,
+    h("h2", {}, t("my_offers")), list(r.body.offers, "offer"),
+    h("h2", {}, t("my_requests")), list(r.body.requests, "request"),
+    r.body.perks.length ? [h("h2", {}, t("my_perks")), h("ul", {}, r.body.perks.map((x) => h("li", {}, `${x.business_name} · ${t(`status_${x.status}`)}`)))] : null,
+    h("p", { class: "actions" },
+      h("button", { type: "button", id: "export", onclick: () => exportData(r.body) }, t("export")),
+      h("button", { type: "button", id: "erase", class: "danger", onclick: () => eraseAll(status) }, t("erase")),
+      h("button", { type: "button", id: "signout", class: "secondary", onclick: () => { session.clear(); location.hash = "#accueil"; } }, t("signout"))),
+    status);
+}
+
+function exportData(data) {
+  const blob = new Blob([JSON.stringify(data, null, 2)], { type: "application/json" });
+  const a = h("a", { href: URL.createObjectURL(blob), download: "entraide-mes-donnees.json" });
+  document.body.append(a); a.click(); a.remove();
+}
+
+async function eraseAll(status) {
+  if (!confirm(t("confirm_erase"))) return;
+  const r = await api("DELETE", "/api/me", undefined, session.get());
+  if (r.status === 200) {
+    session.clear(); localStorage.removeItem(PENDING);
+    const main = $("main");
+    main.replaceChildren(h("h1", { tabindex: "-1" }, t("me_title")), h("p", { role: "status" }, t("erased")));
+    main.querySelector("h1").focus();
+  } else showApiError(r, status);
+}
+
+// ---------- moderation ----------
+
+async function moderationView(main) {
+  await loadTaxonomy();
+  main.append(h("h1", { tabindex: "-1" }, t("mod_title")), h("p", {}, t("mod_intro")));
+  const s = session.get();
+  const r = s ? await api("GET", "/api/moderation", undefined, s) : { status: 401 };
+  if (r.status === 401) { main.append(h("p", {}, t("mod_signin")), h("p", {}, h("a", { href: "#accueil" }, t("join_title")))); return; }
+  if (r.status === 403) { main.append(h("p", {}, t("mod_forbidden"))); return; }
+  if (r.status !== 200) { main.append(h("p", {}, errorMessage(r.body?.error))); return; }
+  const status = h("p", { id: "mod-status", role: "status", "aria-live": "polite" });
+  const after = async (message) => { await render(); $("mod-status").textContent = message; };
+  const decide = async (kind, id, decision) => {
+    const d = await api("POST", `/api/moderation/${kind}/${id}`, { decision }, session.get());
+    if (d.status === 200) await after(kind === "perks" ? t(`perk_${d.body.status}`) : t(`decided_${d.body.status}`));
+    else status.textContent = errorMessage(d.body?.error);
+  };
+  const who = (x) => [label(taxonomy?.communities, x.who.community), x.who.role ? label(taxonomy?.communities.find((c) => c.code === x.who.community)?.roles, x.who.role) : null].filter(Boolean).join(" · ");
+  const ages = (codes) => codes.map((c) => label(taxonomy?.child_age_ranges, c)).join(", ");
+  const matches = r.body.matches.map((m) => {
+    const title = `${label(taxonomy?.help_types, m.help_type)} · ${t("km", m.distance_km.toLocaleString(lang))}`;
+    return h("li", { class: "card" }, h("h3", { id: `m-${m.id}` }, title),
+      h("div", { class: "pair" },
+        h("div", {}, h("h4", {}, t("mod_request")), h("p", {}, `${m.request.first_name} · ${who(m.request)} · ${m.request.postal_code}`),
+          m.request.details ? h("p", {}, m.request.details) : null, m.request.children.length ? h("p", {}, `${t("children")} : ${ages(m.request.children)}`) : null),
+        h("div", {}, h("h4", {}, t("mod_offer")), h("p", {}, `${m.offer.first_name} · ${who(m.offer)} · ${m.offer.postal_codes.join(", ")} (${m.offer.radius_km} km)`),
+          m.offer.availability ? h("p", {}, `${t("availability_short")} : ${m.offer.availability}`) : null, m.offer.details ? h("p", {}, m.offer.details) : null)),
+      h("p", { class: "actions" },
+        h("button", { type: "button", "aria-describedby": `m-${m.id}`, onclick: () => decide("matches", m.id, "approve") }, t("approve")),
+        h("button", { type: "button", class: "danger", "aria-describedby": `m-${m.id}`, onclick: () => decide("matches", m.id, "reject") }, t("reject"))));
+  });
+  const perks = r.body.perks.map((p) => h("li", { class: "card" }, h("h3", { id: `p-${p.id}` }, `${p.business_name} · ${p.postal_code}`),
+    h("p", {}, `${label(taxonomy?.business_categories, p.category)} · ${p.perk}`),
+    h("p", { class: "actions" },
+      h("button", { type: "button", "aria-describedby": `p-${p.id}`, onclick: () => decide("perks", p.id, "approve") }, t("approve")),
+      h("button", { type: "button", class: "danger", "aria-describedby": `p-${p.id}`, onclick: () => decide("perks", p.id, "reject") }, t("reject")))));
+  const runNow = h("button", { type: "button", class: "secondary", onclick: async () => {
+    const x = await api("POST", "/api/moderation/run", undefined, session.get());
+    if (x.status === 200) await after(t("run_done", x.body.proposed)); else status.textContent = errorMessage(x.body?.error);
+  } }, t("run_now"));
+  main.append(status, h("p", {}, runNow),
+    h("h2", {}, t("mod_matches")), matches.length ? h("ul", { class: "cards" }, matches) : h("p", {}, t("mod_empty")),
+    h("h2", {}, t("mod_perks")), perks.length ? h("ul", { class: "cards" }, perks) : h("p", {}, t("mod_empty")));
+}
+
+// ---------- statistics ----------
+
+let departments = null;
+
+async function statsView(main) {
+  await loadTaxonomy();
+  main.append(h("h1", { tabindex: "-1" }, t("stats_title")), h("p", {}, t("stats_intro")));
+  const r = await api("GET", "/api/stats");
+  if (r.status !== 200) { main.append(h("p", {}, t("numbers_unavailable"))); return; }
+  const s = r.body;
+  const metrics = ["registered", "offered", "requested", "proposed", "introduced", "confirmed", "declined", "rejected", "closed"];
+  const totals = h("dl", { class: "numbers" }, metrics.map((m) => h("div", {}, h("dt", {}, String(s.totals[m])), h("dd", {}, t(`m_${m}`)))));
+  main.append(totals, h("p", {}, `${t("median_wait")} : ${s.median_minutes_to_match === null ? "—" : t("minutes", s.median_minutes_to_match)}`));
+  const series = ["requested", "offered", "confirmed"];
+  main.append(h("h2", {}, t("per_day")));
+  if (!s.by_day.length) main.append(h("p", {}, t("no_data")));
+  else main.append(groupedBars(s.by_day.map((d) => d.day), series.map((m) => ({ name: t(`m_${m}`), values: s.by_day.map((d) => d[m]) })), t("per_day")),
+    dataTable([t("day"), ...series.map((m) => t(`m_${m}`))], s.by_day.map((d) => [d.day, ...series.map((m) => d[m])]), t("data_table")));
+  main.append(h("h2", {}, t("per_help_type")));
+  if (!s.by_help_type.length) main.append(h("p", {}, t("no_data")));
+  else main.append(groupedBars(s.by_help_type.map((x) => label(taxonomy?.help_types, x.help_type)), series.map((m) => ({ name: t(`m_${m}`), values: s.by_help_type.map((x) => x[m]) })), t("per_help_type")),
+    dataTable([t("help_type"), ...series.map((m) => t(`m_${m}`))], s.by_help_type.map((x) => [label(taxonomy?.help_types, x.help_type), ...series.map((m) => x[m])]), t("data_table")));
+  main.append(h("h2", {}, t("per_department")));
+  if (!s.by_department.length) main.append(h("p", {}, t("no_data")));
+  else {
+    if (!departments) { try { departments = await (await fetch("/assets/departments.json")).json(); } catch { departments = {}; } }
+    main.append(franceMap(s.by_department.map((d) => ({ code: d.department, value: d.offered + d.requested })), departments, t("map_label")),
+      dataTable([t("department"), ...series.map((m) => t(`m_${m}`))], s.by_department.map((d) => [d.department, ...series.map((m) => d[m])]), t("data_table")));
+  }
+  main.append(h("h2", {}, t("by_distance")),
+    barChart(s.confirmed_by_distance_km.map((b) => ({ label: `${b.bucket} km`, value: b.count })), t("by_distance")));
+}
+
+// ---------- the link page ----------
 
 function purposeOf(token) {
   try {
@@ -235,14 +546,26 @@ function renderLinkText() {
   if (linkText.go) $("link-go").textContent = t(linkText.go);
 }
 
+async function sendPending(status) {
+  const pending = JSON.parse(localStorage.getItem(PENDING) ?? "null");
+  if (!pending) return true;
+  const r = await api("POST", pending.path, pending.body, session.get());
+  if (r.status === 201) { localStorage.removeItem(PENDING); return true; }
+  status.replaceChildren(t("pending_failed", errorMessage(r.body?.error)), " ",
+    h("a", { href: pending.side === "offer" ? "/#proposer" : "/#demander" }, t("resume")));
+  return false;
+}
+
 function linkPage() {
   // Read the token from the fragment, then drop it from the address bar and the history.
   const token = location.hash.slice(1);
   if (token) history.replaceState(null, "", location.pathname);
   const go = $("link-go"), status = $("link-status");
   const purpose = token ? purposeOf(token) : null;
+  const pending = localStorage.getItem(PENDING);
   if (!token) linkText = { what: "link_missing" };
   else if (!["verify", "erase", "confirm_match", "decline_match", "keep_open"].includes(purpose)) linkText = { what: "link_unknown" };
+  else if (purpose === "verify" && pending) linkText = { what: "link_verify_pending", go: "go_verify" };
   else linkText = { what: `link_${purpose}`, go: `go_${purpose}` };
   renderLinkText();
   if (!linkText.go) return;
@@ -253,11 +576,13 @@ function linkPage() {
     go.disabled = true;
     const r = await api("POST", "/api/confirm", { token });
     if (r.status === 200 && r.body.action === "verified") {
-      sessionStorage.setItem("session", r.body.session);
-      status.textContent = t("done_verified");
-      setTimeout(() => { location.href = "/#me"; }, 800);
+      session.set(r.body.session);
+      go.hidden = true;
+      if (!(await sendPending(status))) return;
+      status.textContent = t(pending ? "done_posted" : "done_verified");
+      setTimeout(() => { location.href = "/#espace"; }, 800);
     } else if (r.status === 200 && r.body.action === "erased") {
-      sessionStorage.removeItem("session");
+      session.clear(); localStorage.removeItem(PENDING);
       status.textContent = t("done_erased"); go.hidden = true;
     } else if (r.status === 200 && ["match_confirmed", "match_declined", "kept_open"].includes(r.body.action)) {
       status.textContent = t(`done_${r.body.action}`); go.hidden = true;
@@ -271,12 +596,19 @@ function linkPage() {
   });
 }
 
+// ---------- start ----------
+
 $("lang").addEventListener("click", () => {
   lang = lang === "fr" ? "en" : "fr";
   localStorage.setItem("lang", lang);
-  applyLanguage();
-  renderLinkText();
-  if (document.body.dataset.page === "home" && sessionStorage.getItem("session")) showMe();
+  if (document.body.dataset.page === "link") { renderShell(); renderLinkText(); } else render();
 });
-applyLanguage();
-if (document.body.dataset.page === "home") home(); else linkPage();
+
+// The skip link moves focus to the content without changing the route.
+$("skip")?.addEventListener("click", (e) => { e.preventDefault(); $("main").focus(); });
+
+if (document.body.dataset.page === "link") { renderShell(); linkPage(); }
+else {
+  window.addEventListener("hashchange", render);
+  render();
+}
