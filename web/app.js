@@ -106,6 +106,8 @@ const ROUTES = {
   proposer: { title: "offer_title", view: (main) => postView(main, "offer") },
   demander: { title: "request_title", view: (main) => postView(main, "request") },
   espace: { title: "me_title", view: meView },
+  organisations: { title: "org_title", view: listingsView },
+  commerces: { title: "perks_title", view: perksView },
   moderation: { title: "mod_title", view: moderationView },
   statistiques: { title: "stats_title", view: statsView },
 };
@@ -449,6 +451,109 @@ async function eraseAll(status) {
     main.replaceChildren(h("h1", { tabindex: "-1" }, t("me_title")), h("p", { role: "status" }, t("erased")));
     main.querySelector("h1").focus();
   } else showApiError(r, status);
+}
+
+// ---------- searches: listings (skills for organisations) and the perks directory ----------
+
+/** A search form (postal code, radius, filters) with paged results; `show` renders one item. */
+function searchBlock({ id, path, filters, defaultRadius, show, empty }) {
+  const status = h("p", { id: `${id}-status`, role: "status", "aria-live": "polite" });
+  const results = h("ul", { class: "cards", id: `${id}-results` });
+  const more = h("button", { type: "button", class: "secondary", hidden: true }, t("more"));
+  const form = h("form", { id: `${id}-form`, novalidate: true, role: "search" },
+    field(`${id}-postal_code`, t("near_postal_code"), h("input", { inputmode: "numeric", pattern: "[0-9]{5}", maxlength: "5", required: true })),
+    field(`${id}-radius_km`, t("radius_search"), h("input", { type: "number", min: "1", max: "100", value: String(defaultRadius) })),
+    filters.map(([name, text, list]) => field(`${id}-${name}`, text, h("select", {}, option("", t("all")), ...list.map((e) => option(e.code, e.label[lang]))))),
+    h("button", { type: "submit" }, t("search")));
+  let query = null;
+  const run = async (cursor) => {
+    const params = new URLSearchParams(query);
+    if (cursor) params.set("cursor", cursor);
+    const r = await api("GET", `${path}?${params}`);
+    if (r.status !== 200) { showApiError(r, status, `${id}-`); return; }
+    if (!cursor) results.replaceChildren();
+    results.append(...r.body.items.map(show));
+    status.textContent = results.children.length ? t("found", results.children.length) : empty;
+    more.hidden = !r.body.next_cursor;
+    more.onclick = () => run(r.body.next_cursor);
+  };
+  form.addEventListener("submit", (e) => {
+    e.preventDefault(); clearErrors(form); status.textContent = "";
+    const v = (x) => $(`${id}-${x}`).value.trim();
+    if (!v("postal_code")) { showFieldError(`${id}-postal_code`, t("required")); $(`${id}-postal_code`).focus(); return; }
+    query = { postal_code: v("postal_code"), radius_km: v("radius_km") || String(defaultRadius) };
+    for (const [name] of filters) if (v(name)) query[name] = v(name);
+    run(null);
+  });
+  return [form, status, results, more];
+}
+
+async function listingsView(main) {
+  await loadTaxonomy();
+  const domains = taxonomy?.listing_domains ?? [];
+  const sides = [{ code: "offer", label: { fr: "Offres de compétences", en: "Skills offered" } }, { code: "request", label: { fr: "Besoins d'organisations", en: "Organisations' needs" } }];
+  const show = (l) => h("li", { class: "card" }, h("h3", {}, l.title),
+    h("p", {}, `${label(domains, l.domain)} · ${l.type === "offer" ? t("listing_offer") : t("listing_request")} · ${l.postal_code} · ${t("km", l.distance_km.toLocaleString(lang))}`),
+    h("p", {}, l.text));
+  main.append(h("h1", { tabindex: "-1" }, t("org_title")), h("p", {}, t("org_intro")),
+    h("h2", {}, t("search")), ...searchBlock({ id: "listings", path: "/api/listings", defaultRadius: 20, show, empty: t("none_found"),
+      filters: [["domain", t("domain"), domains], ["type", t("listing_type"), sides]] }));
+  // Publishing needs a session; the form says so otherwise.
+  main.append(h("h2", {}, t("publish_listing")));
+  if (!session.get()) { main.append(h("p", {}, t("signin_to_post"), " ", h("a", { href: "#accueil" }, t("join_title")))); return; }
+  const status = h("p", { id: "listing-status", role: "status", "aria-live": "polite" });
+  const sideSelect = h("select", {}, ...sides.map((x) => option(x.code, x.label[lang])));
+  const form = h("form", { id: "listing-form", novalidate: true },
+    field("post-side", t("listing_type"), sideSelect),
+    field("post-domain", t("domain"), h("select", {}, ...domains.map((d) => option(d.code, d.label[lang])))),
+    field("post-postal_code", t("postal_code"), h("input", { inputmode: "numeric", pattern: "[0-9]{5}", maxlength: "5", required: true })),
+    field("post-title", t("listing_title"), h("input", { maxlength: "120", required: true })),
+    field("post-text", t("listing_text"), h("textarea", { rows: "4", maxlength: "1000", required: true }), t("listing_text_help")),
+    h("button", { type: "submit" }, t("publish")), status);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault(); clearErrors(form); status.textContent = "";
+    const v = (x) => $(`post-${x}`).value.trim();
+    const body = { kind: "listing", domain: v("domain"), postal_code: v("postal_code"), title: v("title"), text: v("text") };
+    const r = await api("POST", v("side") === "offer" ? "/api/offers" : "/api/requests", body, session.get());
+    if (r.status === 201) { status.textContent = t("published"); form.reset(); } else showApiError(r, status, "post-");
+  });
+  main.append(form);
+}
+
+async function perksView(main) {
+  await loadTaxonomy();
+  const categories = taxonomy?.business_categories ?? [];
+  const communities = (taxonomy?.communities ?? []).filter((c) => c.front_line);
+  const show = (p) => h("li", { class: "card" }, h("h3", {}, p.name),
+    h("p", {}, `${label(categories, p.category)} · ${[p.address, p.postal_code].filter(Boolean).join(", ")} · ${t("km", p.distance_km.toLocaleString(lang))}`),
+    h("p", {}, p.perk), h("p", { class: "help" }, `${t("for_communities")} : ${p.communities.map((c) => label(taxonomy?.communities, c)).join(", ")}`));
+  main.append(h("h1", { tabindex: "-1" }, t("perks_title")), h("p", {}, t("perks_intro")),
+    h("h2", {}, t("search")), ...searchBlock({ id: "perks", path: "/api/businesses", defaultRadius: 10, show, empty: t("none_found"),
+      filters: [["category", t("category"), categories], ["community", t("community_filter"), communities]] }));
+  main.append(h("h2", {}, t("reference_business")));
+  if (!session.get()) { main.append(h("p", {}, t("signin_to_post"), " ", h("a", { href: "#accueil" }, t("join_title")))); return; }
+  const status = h("p", { id: "perk-status", role: "status", "aria-live": "polite" });
+  const form = h("form", { id: "perk-form", novalidate: true },
+    field("post-business_name", t("business_name"), h("input", { maxlength: "120", required: true })),
+    field("post-address", t("address"), h("input", { maxlength: "200" })),
+    field("post-postal_code", t("postal_code"), h("input", { inputmode: "numeric", pattern: "[0-9]{5}", maxlength: "5", required: true })),
+    field("post-category", t("category"), h("select", {}, ...categories.map((c) => option(c.code, c.label[lang])))),
+    field("post-perk", t("perk"), h("input", { maxlength: "300", required: true })),
+    h("fieldset", { id: "post-communities", "aria-describedby": "post-communities-error" }, h("legend", {}, t("for_communities")),
+      ...communities.map((c) => h("div", { class: "check" }, h("input", { type: "checkbox", id: `post-communities-${c.code}`, value: c.code }),
+        h("label", { for: `post-communities-${c.code}` }, c.label[lang]))),
+      h("p", { class: "error", id: "post-communities-error" })),
+    h("button", { type: "submit" }, t("reference")), status);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault(); clearErrors(form); status.textContent = "";
+    const v = (x) => $(`post-${x}`).value.trim();
+    const body = { kind: "perk", business_name: v("business_name"), address: v("address"), postal_code: v("postal_code"), category: v("category"),
+      perk: v("perk"), communities: [...document.querySelectorAll("#post-communities input:checked")].map((c) => c.value) };
+    const r = await api("POST", "/api/offers", body, session.get());
+    if (r.status === 201) { status.textContent = t(r.body.status === "approved" ? "perk_listed" : "perk_pending"); form.reset(); }
+    else showApiError(r, status, "post-");
+  });
+  main.append(form);
 }
 
 // ---------- moderation ----------

@@ -122,3 +122,143 @@ test("volunteer and requester post, a moderator approves, one confirms, the data
   await requester.getByRole("heading", { level: 1, name: "Statistics" }).waitFor();
   await checkPage(requester, "statistics-en");
 });
+
+/** Presses Tab until the focused element's label (or text) matches `name`; fails after 60 presses. */
+async function tabTo(page, name) {
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement;
+      const byLabel = el?.id ? document.querySelector(`label[for="${el.id}"]`)?.textContent : null;
+      return (byLabel ?? el?.textContent ?? "").trim();
+    });
+    if (typeof name === "string" ? focused === name : name.test(focused)) return;
+  }
+  assert.fail(`could not reach ${name} with Tab`);
+}
+
+test("a request with the keyboard alone, from the home page to the posted request", async () => {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(server.base + "/");
+  await page.getByRole("heading", { level: 1 }).waitFor();
+  await tabTo(page, "J'ai besoin d'aide");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { level: 1, name: "J'ai besoin d'aide" }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), "H1", "focus moves to the new page's heading");
+  await tabTo(page, "Adresse e-mail");
+  await page.keyboard.type("ines.keyboard@example.org");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("Inès");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("69003");
+  await page.keyboard.press("Tab"); // community: typing selects by label
+  await page.keyboard.type("Pompiers");
+  await tabTo(page, /^J'accepte/);
+  await page.keyboard.press("Space");
+  await tabTo(page, "Code postal où l'aide est nécessaire");
+  await page.keyboard.type("69003");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("Courses pour la semaine");
+  await tabTo(page, "Demander de l'aide");
+  await page.keyboard.press("Enter");
+  await page.getByText("Ouvrez le lien reçu par e-mail").waitFor();
+  const verify = await latestLink("ines.keyboard@example.org", "verify");
+  await page.goto(verify);
+  await tabTo(page, "Confirmer et me connecter");
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { level: 1, name: "Mon espace" }).waitFor();
+  await page.getByText("Courses alimentaires · 69003").waitFor();
+  // Withdraw it with the keyboard too.
+  await tabTo(page, "Retirer");
+  await page.keyboard.press("Enter");
+  await page.getByText("C'est retiré.").waitFor();
+});
+
+test("a business is referenced, approved by a moderator and found in the directory", async () => {
+  const member = await (await browser.newContext()).newPage();
+  await member.goto(server.base + "/");
+  await identity(member, { email: "gerant@example.org", firstName: "Gérald", postalCode: "33000", community: "citizen" });
+  await member.getByRole("button", { name: "Recevoir mon lien" }).click();
+  await member.getByText("C'est noté").waitFor();
+  await followLink(member, await latestLink("gerant@example.org", "verify"), "Confirmer et me connecter");
+  await member.getByRole("heading", { level: 1, name: "Mon espace" }).waitFor();
+  await member.getByRole("navigation").getByRole("link", { name: "Bons plans" }).click();
+  await member.getByRole("heading", { level: 1, name: "Bons plans des commerçants" }).waitFor();
+  const perkForm = member.locator("#perk-form");
+  await perkForm.getByLabel("Nom du commerce").fill("Boulangerie du Port");
+  await perkForm.getByLabel("Code postal", { exact: true }).fill("33000");
+  await perkForm.getByLabel("Catégorie", { exact: true }).selectOption("food");
+  await perkForm.getByLabel("L'avantage proposé").fill("Une viennoiserie offerte aux soignants");
+  await perkForm.getByLabel("Santé").check();
+  await checkPage(member, "perks");
+  await member.getByRole("button", { name: "Référencer ce commerce" }).click();
+  await member.getByText("sera publié après vérification").waitFor();
+
+  const moderator = await (await browser.newContext()).newPage();
+  await moderator.goto(server.base + "/");
+  await identity(moderator, { email: MODERATOR, firstName: "Modeste", postalCode: "13001", community: "citizen" });
+  await moderator.getByRole("button", { name: "Recevoir mon lien" }).click();
+  await moderator.getByText("C'est noté").waitFor();
+  await followLink(moderator, await latestLink(MODERATOR, "verify"), "Confirmer et me connecter");
+  await moderator.getByRole("heading", { level: 1, name: "Mon espace" }).waitFor();
+  await moderator.goto(server.base + "/#moderation");
+  await moderator.getByText("Boulangerie du Port").waitFor();
+  await moderator.getByRole("button", { name: "Approuver" }).last().click();
+  await moderator.getByText("Commerce publié.").waitFor();
+
+  const visitor = await (await browser.newContext()).newPage();
+  await visitor.goto(server.base + "/#commerces");
+  await visitor.getByLabel("Près du code postal").fill("33000");
+  await visitor.getByRole("button", { name: "Rechercher" }).click();
+  await visitor.getByRole("heading", { name: "Boulangerie du Port" }).waitFor();
+  await visitor.getByText("Connectez-vous pour publier.").waitFor();
+  await checkPage(visitor, "perks-directory");
+});
+
+test("organisations publish and search listings; an unknown postal code is shown next to its field", async () => {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(server.base + "/");
+  await identity(page, { email: "asso@example.org", firstName: "Solène", postalCode: "44000", community: "organisation", role: "association" });
+  await page.getByRole("button", { name: "Recevoir mon lien" }).click();
+  await page.getByText("C'est noté").waitFor();
+  await followLink(page, await latestLink("asso@example.org", "verify"), "Confirmer et me connecter");
+  await page.getByRole("heading", { level: 1, name: "Mon espace" }).waitFor();
+  await page.goto(server.base + "/#organisations");
+  await page.getByRole("heading", { level: 1, name: "Compétences pour les organisations" }).waitFor();
+  const listingForm = page.locator("#listing-form");
+  await listingForm.getByLabel("Type d'annonce", { exact: true }).selectOption("request");
+  await listingForm.getByLabel("Domaine", { exact: true }).selectOption("associatif");
+  await listingForm.getByLabel("Code postal", { exact: true }).fill("99999");
+  await listingForm.getByLabel("Titre").fill("Distribution alimentaire");
+  await listingForm.getByLabel("Texte").fill("Nous cherchons des bras le samedi matin pour préparer les colis.");
+  await page.getByRole("button", { name: "Publier" }).click();
+  await page.locator("#post-postal_code-error").filter({ hasText: "Ce code postal n'existe pas." }).waitFor();
+  assert.equal(await listingForm.getByLabel("Titre").inputValue(), "Distribution alimentaire", "nothing lost on an error");
+  await listingForm.getByLabel("Code postal", { exact: true }).fill("44000");
+  await page.getByRole("button", { name: "Publier" }).click();
+  await page.getByText("Annonce publiée.").waitFor();
+  await page.getByLabel("Près du code postal").fill("44000");
+  await page.getByRole("button", { name: "Rechercher" }).click();
+  await page.getByRole("heading", { name: "Distribution alimentaire" }).waitFor();
+  await checkPage(page, "organisations");
+});
+
+test("at 360 px wide nothing overflows, and an unreachable API is said plainly", async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  for (const route of ["accueil", "proposer", "demander", "organisations", "commerces", "statistiques", "moderation", "espace"]) {
+    await page.goto(`${server.base}/#${route}`);
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    await page.waitForLoadState("networkidle");
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${route} is ${width}px wide at 360px`);
+    assert.deepEqual(await accessibilityProblems(page), [], `accessibility of ${route} at 360 px`);
+  }
+  await page.goto(`${server.base}/#accueil`);
+  await page.screenshot({ path: `${artifacts}/home-360.png`, fullPage: true });
+  await page.route("**/api/register", (r) => r.abort());
+  await identity(page, { email: "offline@example.org", firstName: "Hors", postalCode: "75011", community: "citizen" });
+  await page.getByRole("button", { name: "Recevoir mon lien" }).click();
+  await page.getByText("Le service ne répond pas").waitFor();
+  assert.equal(await page.getByLabel("Adresse e-mail").inputValue(), "offline@example.org", "nothing lost");
+});
