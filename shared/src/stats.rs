@@ -182,7 +182,8 @@ pub async fn report(deps: &Deps) -> Result<Value, AppError> {
         "by_day": rows(by_day, "day"),
         "by_help_type": rows(by_type, "help_type"),
         "by_department": rows(by_dept, "department"),
-        "confirmed_by_distance_km": distance.into_iter().map(|(b, n)| json!({"bucket": b, "count": n})).collect::<Vec<_>>(),
+        // In distance order, not in the map's (alphabetical) order.
+        "confirmed_by_distance_km": DISTANCE_BUCKETS.iter().map(|(_, b)| json!({"bucket": b, "count": distance.get(b).copied().unwrap_or(0)})).collect::<Vec<_>>(),
         "median_minutes_to_match": median,
         "generated_at": rfc3339(now),
     }))

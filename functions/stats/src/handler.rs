@@ -23,6 +23,9 @@ mod tests {
         assert_eq!(status, 200);
         assert_eq!(body["totals"]["registered"], 0);
         assert_eq!(body["median_minutes_to_match"], serde_json::Value::Null);
+        let buckets: Vec<&str> =
+            body["confirmed_by_distance_km"].as_array().unwrap().iter().map(|b| b["bucket"].as_str().unwrap()).collect();
+        assert_eq!(buckets, ["0-1", "1-2", "2-5", "5-10", "10-20", "20+"], "in distance order");
         let session = t.session("lea@example.org").await;
         read(post_request::handler::handle(&t.deps, event("post-request-help", &[("REPLACE_WITH_A_SESSION", &session)])).await);
         let (_, body) = read(handle(&t.deps, event("stats", &[])).await);
