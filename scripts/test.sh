@@ -39,7 +39,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 .venv/bin/cfn-lint infra/template.yaml
 
 step "build the binary and the tests (needs the crate registry; the tests themselves run offline)"
-cargo build --locked
+# Every binary: the local runner, and each function (the runtime-interface test runs them).
+cargo build --workspace --bins --locked
 cargo test --workspace --locked --no-run
 
 step "run the tests against DynamoDB Local, the local SES and Chromium"

@@ -66,18 +66,24 @@ pub async fn dynamodb_test_deps(config: Config) -> TestDeps {
     let endpoint = std::env::var("ENTRAIDE_TEST_DYNAMODB").unwrap_or_else(|_| {
         panic!("ENTRAIDE_TEST_DYNAMODB is not set: this test needs DynamoDB Local; run scripts/test.sh, which starts it")
     });
+    let store = dynamodb_local_store(&endpoint, &format!("t-{}", ulid::Ulid::generate())).await;
+    let clock = Arc::new(ManualClock::new(SystemClock.now()));
+    let outbox = Outbox::in_memory().expect("outbox");
+    let deps = Deps::new(config, Arc::new(store), Arc::new(outbox.clone()), &crate::crypto::Secret::generate(), clock.clone());
+    TestDeps { deps, outbox, clock }
+}
+
+/// A table of its own on DynamoDB Local at `endpoint`, created if needed.
+pub async fn dynamodb_local_store(endpoint: &str, table: &str) -> crate::store::dynamo::DynamoStore {
     let conf = aws_sdk_dynamodb::Config::builder()
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(aws_sdk_dynamodb::config::Region::new("eu-west-3"))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "tests"))
         .build();
-    let store = crate::store::dynamo::DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(conf), format!("t-{}", ulid::Ulid::generate()));
+    let store = crate::store::dynamo::DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(conf), table);
     store.ensure_table().await.expect("DynamoDB Local accepts CreateTable");
-    let clock = Arc::new(ManualClock::new(SystemClock.now()));
-    let outbox = Outbox::in_memory().expect("outbox");
-    let deps = Deps::new(config, Arc::new(store), Arc::new(outbox.clone()), &crate::crypto::Secret::generate(), clock.clone());
-    TestDeps { deps, outbox, clock }
+    store
 }
 
 impl Default for TestDeps {

@@ -1,0 +1,347 @@
+//! Every function's real binary, run against a Lambda Runtime API emulator with its `events/*.json` and
+//! DynamoDB Local (and the local SES) behind it: proof that `main.rs` wiring, configuration from the
+//! environment and the cold start work — not only the handler.
+//!
+//! The emulator implements the runtime interface a Lambda execution environment gives a custom runtime
+//! (`/2018-06-01/runtime/invocation/next`, `…/{id}/response`, `…/{id}/error`, `/init/error`). The
+//! binaries are the ones `cargo build --workspace --bins` leaves in `target/debug/`.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use shared::clock::SystemClock;
+use shared::config::{Config, ReviewMode};
+use shared::crypto::Secret;
+use shared::deps::Deps;
+use shared::domain::Email;
+use shared::mail::outbox::Outbox;
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Mutex, mpsc};
+
+const SECRET: &str = "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed";
+const MODERATOR: &str = "moderation.runtime@example.org";
+
+#[derive(Debug, Clone)]
+enum Outcome {
+    Response(Value),
+    Error(Value),
+}
+
+#[derive(Clone)]
+struct Emulator {
+    queue: Arc<Mutex<mpsc::UnboundedReceiver<(String, Value)>>>,
+    results: Arc<Mutex<HashMap<String, Outcome>>>,
+    init_error: Arc<Mutex<Option<String>>>,
+}
+
+async fn next(State(e): State<Emulator>) -> impl IntoResponse {
+    let Some((id, event)) = e.queue.lock().await.recv().await else {
+        return (StatusCode::GONE, HeaderMap::new(), String::new());
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert("lambda-runtime-aws-request-id", HeaderValue::from_str(&id).unwrap());
+    let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() + 30_000;
+    headers.insert("lambda-runtime-deadline-ms", HeaderValue::from_str(&deadline.to_string()).unwrap());
+    headers
+        .insert("lambda-runtime-invoked-function-arn", HeaderValue::from_static("arn:aws:lambda:eu-west-3:123456789012:function:entraide"));
+    headers.insert("lambda-runtime-trace-id", HeaderValue::from_static("Root=1-00000000-000000000000000000000000;Sampled=0"));
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    (StatusCode::OK, headers, event.to_string())
+}
+
+async fn response(State(e): State<Emulator>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    let value = serde_json::from_slice(&body).unwrap_or(Value::String(String::from_utf8_lossy(&body).into_owned()));
+    e.results.lock().await.insert(id, Outcome::Response(value));
+    StatusCode::ACCEPTED
+}
+
+async fn error(State(e): State<Emulator>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    e.results.lock().await.insert(id, Outcome::Error(value));
+    StatusCode::ACCEPTED
+}
+
+async fn init_error(State(e): State<Emulator>, body: Bytes) -> StatusCode {
+    *e.init_error.lock().await = Some(String::from_utf8_lossy(&body).into_owned());
+    StatusCode::ACCEPTED
+}
+
+/// One function process under the emulator.
+struct Function {
+    name: String,
+    child: tokio::process::Child,
+    events: mpsc::UnboundedSender<(String, Value)>,
+    emulator: Emulator,
+    started: Instant,
+    log: std::path::PathBuf,
+}
+
+impl Function {
+    async fn start(name: &str, env: &[(&str, String)], log_dir: &std::path::Path) -> Function {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let emulator = Emulator { queue: Arc::new(Mutex::new(rx)), results: Arc::default(), init_error: Arc::default() };
+        let app = Router::new()
+            .route("/2018-06-01/runtime/invocation/next", get(next))
+            .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+            .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+            .route("/2018-06-01/runtime/init/error", post(init_error))
+            .with_state(emulator.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let api = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/debug").join(name);
+        assert!(bin.exists(), "{} is not built: run `cargo build --workspace --bins` (scripts/test.sh does)", bin.display());
+        let log = log_dir.join(format!("{name}.log"));
+        let mut cmd = tokio::process::Command::new(&bin);
+        cmd.env_clear()
+            .env("AWS_LAMBDA_RUNTIME_API", &api)
+            .env("AWS_LAMBDA_FUNCTION_NAME", name)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/21/[$LATEST]test")
+            .env("AWS_REGION", "eu-west-3");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let started = Instant::now();
+        let file = std::fs::File::create(&log).unwrap();
+        let child = cmd.stdout(Stdio::from(file.try_clone().unwrap())).stderr(Stdio::from(file)).kill_on_drop(true).spawn().unwrap();
+        Function { name: name.to_owned(), child, events: tx, emulator, started, log }
+    }
+
+    /// Sends one event and waits for the function's answer.
+    async fn invoke(&self, event: Value) -> Outcome {
+        let id = ulid::Ulid::generate().to_string();
+        self.events.send((id.clone(), event)).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(o) = self.emulator.results.lock().await.remove(&id) {
+                return o;
+            }
+            if let Some(e) = self.emulator.init_error.lock().await.clone() {
+                panic!("{} failed to start: {e}\n{}", self.name, std::fs::read_to_string(&self.log).unwrap_or_default());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} did not answer; its log:\n{}",
+                self.name,
+                std::fs::read_to_string(&self.log).unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    async fn stop(mut self) -> String {
+        let _ = self.child.kill().await;
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+/// The sample event `events/<file>.json` with its placeholders filled.
+fn sample(file: &str, fill: &[(&str, &str)]) -> Value {
+    let mut text =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events").join(format!("{file}.json"))).unwrap();
+    for (from, to) in fill {
+        text = text.replace(from, to);
+    }
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Everything the events need, written through the library on the same table and secret.
+struct Fixture {
+    session: String,
+    other_session: String,
+    link: String,
+    offer_id: String,
+    request_id: String,
+    match_id: String,
+    perk_id: String,
+    secrets: Vec<String>,
+}
+
+async fn fixture(deps: &Deps, outbox: &Outbox) -> Fixture {
+    async fn sign_in(deps: &Deps, outbox: &Outbox, email: &str, name: &str, postal: &str) -> String {
+        let body = shared::members::RegisterBody {
+            email: email.into(),
+            first_name: name.into(),
+            postal_code: postal.into(),
+            community: "health".into(),
+            role: Some("nurse".into()),
+            phone: None,
+            locale: None,
+            consent: true,
+            website: None,
+        };
+        shared::members::register(deps, body).await.unwrap();
+        let token = shared::testing::latest_link(&outbox.list().unwrap(), email, "verify").unwrap();
+        match shared::members::follow_link(deps, &token).await.unwrap() {
+            shared::members::LinkOutcome::Verified { session, .. } => session.as_str().to_owned(),
+            other => panic!("{other:?}"),
+        }
+    }
+    let session = sign_in(deps, outbox, MODERATOR, "Rosalie", "75011").await;
+    let other_session = sign_in(deps, outbox, "erase.runtime@example.org", "Eugène", "69003").await;
+    let requester = sign_in(deps, outbox, "request.runtime@example.org", "Sidonie", "75012").await;
+    let member = |s: &str| {
+        let s = s.to_owned();
+        async move { shared::members::authenticate(deps, Some(&s)).await.unwrap() }
+    };
+    let (m, r) = (member(&session).await, member(&requester).await);
+    let offer = json!({"kind": "help", "help_type": "groceries", "postal_codes": ["75011"], "radius_km": 5});
+    shared::posts::post_offer(deps, &m, offer.clone()).await.unwrap();
+    let offer_id = shared::posts::post_offer(deps, &m, offer).await.unwrap().id;
+    let request = json!({"kind": "help", "help_type": "groceries", "postal_code": "75012"});
+    shared::posts::post_request(deps, &r, request.clone()).await.unwrap();
+    let request_id = shared::posts::post_request(
+        deps,
+        &m,
+        json!({"kind": "help", "help_type": "child-care", "postal_code": "75011", "children": ["3-5"]}),
+    )
+    .await
+    .unwrap()
+    .id;
+    shared::matching::run::run(deps).await.unwrap();
+    let match_id = deps.store.dump().await.unwrap().into_iter().find(|i| i.key.sk == "MATCH").expect("a proposed match").attrs["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let perk = json!({"kind": "perk", "business_name": "Pharmacie du Canal", "postal_code": "75011", "category": "health-beauty",
+                      "perk": "Conseils gratuits", "communities": ["health"]});
+    let perk_id = shared::posts::post_offer(deps, &m, perk).await.unwrap().id;
+    // A fresh verify link for the confirm event.
+    shared::members::register(
+        deps,
+        shared::members::RegisterBody {
+            email: "link.runtime@example.org".into(),
+            first_name: "Léon".into(),
+            postal_code: "13001".into(),
+            community: "citizen".into(),
+            role: None,
+            phone: None,
+            locale: None,
+            consent: true,
+            website: None,
+        },
+    )
+    .await
+    .unwrap();
+    let link = shared::testing::latest_link(&outbox.list().unwrap(), "link.runtime@example.org", "verify").unwrap();
+    let secrets =
+        vec![MODERATOR.into(), "Rosalie".into(), "Eugène".into(), "Sidonie".into(), session.clone(), other_session.clone(), link.clone()];
+    Fixture { session, other_session, link, offer_id, request_id, match_id, perk_id, secrets }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_function_answers_its_sample_events_through_the_runtime_interface() {
+    let endpoint = std::env::var("ENTRAIDE_TEST_DYNAMODB")
+        .expect("ENTRAIDE_TEST_DYNAMODB is not set: run scripts/test.sh, which starts DynamoDB Local");
+    let ses = std::env::var("ENTRAIDE_TEST_SES").expect("ENTRAIDE_TEST_SES is not set: run scripts/test.sh, which starts the local SES");
+    let table = format!("rt-{}", ulid::Ulid::generate());
+    let store = shared::testing::dynamodb_local_store(&endpoint, &table).await;
+    let config = Config {
+        review: ReviewMode::Manual,
+        moderators: vec![Email::parse(MODERATOR).unwrap()],
+        public_base_url: "https://entraide.example".into(),
+        table_name: table.clone(),
+        ..Config::default()
+    };
+    let outbox = Outbox::in_memory().unwrap();
+    let deps = Deps::new(config, Arc::new(store), Arc::new(outbox.clone()), &Secret::from_hex(SECRET).unwrap(), Arc::new(SystemClock));
+    let f = fixture(&deps, &outbox).await;
+
+    let env: Vec<(&str, String)> = vec![
+        ("DYNAMODB_ENDPOINT", endpoint),
+        ("SES_ENDPOINT", ses),
+        ("TABLE_NAME", table),
+        ("ENTRAIDE_SECRET", SECRET.into()),
+        ("PUBLIC_BASE_URL", "https://entraide.example".into()),
+        ("MODERATOR_EMAILS", MODERATOR.into()),
+        ("MATCH_REVIEW", "manual".into()),
+        ("MAIL_FROM", "Entraide <no-reply@entraide.example>".into()),
+        ("RUST_LOG", "info".into()),
+    ];
+    let s = f.session.as_str();
+    // (binary, event file, placeholders, expected status) — in an order where each step's data exists.
+    let cases: Vec<(&str, &str, Vec<(&str, &str)>, u16)> = vec![
+        ("taxonomy", "taxonomy", vec![], 200),
+        ("openapi", "openapi", vec![], 200),
+        ("register", "register", vec![], 202),
+        ("confirm-and-purge", "confirm-and-purge", vec![("REPLACE_WITH_A_LINK_TOKEN", &f.link)], 200),
+        ("me", "me-get", vec![("REPLACE_WITH_A_SESSION", s)], 200),
+        ("post-offer", "post-offer-help", vec![("REPLACE_WITH_A_SESSION", s)], 201),
+        ("post-offer", "post-offer-listing", vec![("REPLACE_WITH_A_SESSION", s)], 201),
+        ("post-offer", "post-offer-perk", vec![("REPLACE_WITH_A_SESSION", s)], 201),
+        ("post-request", "post-request-help", vec![("REPLACE_WITH_A_SESSION", s)], 201),
+        ("post-request", "post-request-listing", vec![("REPLACE_WITH_A_SESSION", s)], 201),
+        ("list-businesses", "list-businesses", vec![], 200),
+        ("list-listings", "list-listings", vec![], 200),
+        ("stats", "stats", vec![], 200),
+        ("moderate", "moderation-queue", vec![("REPLACE_WITH_A_SESSION", s)], 200),
+        ("moderate", "moderation-perk", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.perk_id)], 200),
+        ("moderate", "moderation-match", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.match_id)], 200),
+        ("moderate", "moderation-run", vec![("REPLACE_WITH_A_SESSION", s)], 200),
+        ("withdraw", "withdraw-offer", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.offer_id)], 200),
+        ("withdraw", "withdraw-request", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.request_id)], 200),
+        ("me", "me-delete", vec![("REPLACE_WITH_A_SESSION", &f.other_session)], 200),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut running: HashMap<&str, Function> = HashMap::new();
+    let mut cold_starts: Vec<(String, u128)> = Vec::new();
+    for (bin, file, fill, expected) in &cases {
+        if !running.contains_key(bin) {
+            running.insert(bin, Function::start(bin, &env, dir.path()).await);
+        }
+        let function = &running[bin];
+        let first = !cold_starts.iter().any(|(n, _)| n == bin);
+        match function.invoke(sample(file, fill)).await {
+            Outcome::Response(r) => {
+                assert_eq!(r["statusCode"].as_u64(), Some(u64::from(*expected)), "{file}: {r}");
+                let body: Value = serde_json::from_str(r["body"].as_str().unwrap_or("null")).unwrap_or(Value::Null);
+                assert!(body.is_object() || body.is_array(), "{file}: a JSON body: {r}");
+            }
+            Outcome::Error(e) => panic!("{file}: the function reported an error: {e}"),
+        }
+        if first {
+            cold_starts.push((bin.to_string(), function.started.elapsed().as_millis()));
+        }
+    }
+    // The scheduled function: the EventBridge sample event, answered with a run summary.
+    let matcher = Function::start("match", &env, dir.path()).await;
+    let raw: Value =
+        serde_json::from_str(&std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events/match.json")).unwrap())
+            .unwrap();
+    match matcher.invoke(raw).await {
+        Outcome::Response(summary) => {
+            assert!(summary["open_requests"].is_u64() && summary["proposed"].is_u64(), "a run summary: {summary}");
+        }
+        Outcome::Error(e) => panic!("match reported an error: {e}"),
+    }
+    cold_starts.push(("match".into(), matcher.started.elapsed().as_millis()));
+    // Every function's logs: no personal data, no token.
+    let mut logs = matcher.stop().await;
+    for (_, function) in running.drain() {
+        logs.push_str(&function.stop().await);
+    }
+    assert!(logs.contains("request") || logs.contains("matching run"), "the functions logged");
+    for secret in &f.secrets {
+        assert!(!logs.contains(secret.as_str()), "a function logged personal data or a token ({} chars)", secret.len());
+    }
+    // Every binary in functions/ was exercised.
+    let mut names: Vec<String> = cold_starts.iter().map(|(n, _)| n.clone()).collect();
+    names.sort();
+    let mut packages: Vec<String> = std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("functions"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    packages.sort();
+    assert_eq!(names, packages, "every function answered through the runtime interface");
+    eprintln!("process start to first answer (debug build, under the emulator): {cold_starts:?}");
+}
