@@ -145,6 +145,9 @@ impl Function {
     }
 }
 
+/// (binary, event file, placeholders, expected status).
+type Case<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, u16);
+
 /// The sample event `events/<file>.json` with its placeholders filled.
 fn sample(file: &str, fill: &[(&str, &str)]) -> Value {
     let mut text =
@@ -270,7 +273,7 @@ async fn every_function_answers_its_sample_events_through_the_runtime_interface(
     ];
     let s = f.session.as_str();
     // (binary, event file, placeholders, expected status) — in an order where each step's data exists.
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>, u16)> = vec![
+    let cases: Vec<Case> = vec![
         ("taxonomy", "taxonomy", vec![], 200),
         ("openapi", "openapi", vec![], 200),
         ("register", "register", vec![], 202),
