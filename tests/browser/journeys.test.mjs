@@ -5,6 +5,7 @@
 // checked with axe-core (no serious or critical violation) and screenshotted.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { startServer, launchBrowser, artifacts, accessibilityProblems } from "./harness.mjs";
 
 const MODERATOR = "moderation@example.org";
@@ -62,6 +63,11 @@ test("volunteer and requester post, a moderator approves, one confirms, the data
   await volunteer.getByRole("heading", { level: 1, name: "Mon espace" }).waitFor();
   await volunteer.getByText("Courses alimentaires · 75011").waitFor();
   await checkPage(volunteer, "my-space");
+  // Export: everything we hold, as a JSON file.
+  const [download] = await Promise.all([volunteer.waitForEvent("download"), volunteer.getByRole("button", { name: "Télécharger mes données" }).click()]);
+  const exported = JSON.parse(readFileSync(await download.path(), "utf8"));
+  assert.equal(exported.profile.email, "capucine@example.org");
+  assert.equal(exported.offers.length, 1);
 
   // The requester, in another browser profile: "J'ai besoin d'aide".
   const requester = await (await browser.newContext()).newPage();
@@ -110,6 +116,12 @@ test("volunteer and requester post, a moderator approves, one confirms, the data
   for (const trace of ["anatole@example.org", "Anatole", "capucine@example.org", "Capucine", "De garde toute la semaine"]) {
     assert.ok(!dump.includes(trace), `${trace} left in the store`);
   }
+
+  // The home page's live numbers count the help arranged.
+  await requester.goto(server.base + "/#accueil");
+  const arranged = requester.locator("#numbers div").filter({ hasText: "aides organisées" }).locator("dt");
+  await arranged.waitFor();
+  assert.equal(await arranged.innerText(), "1");
 
   // The statistics page draws its charts from the anonymous counters.
   await requester.getByRole("navigation").getByRole("link", { name: "Statistiques" }).click();
