@@ -115,6 +115,9 @@ pub struct Member {
     pub created_at: UnixTime,
     pub last_active_at: UnixTime,
     pub expires_at: UnixTime,
+    /// Bumped by every post, so a purge that found the member with nothing open can condition on it.
+    #[serde(default)]
+    pub revision: i64,
 }
 
 impl std::fmt::Debug for Member {
@@ -254,6 +257,7 @@ async fn create_pending(deps: &Deps, reg: &Registration, email_hash: &str, now: 
         created_at: now,
         last_active_at: now,
         expires_at,
+        revision: 0,
     };
     let marker = EmailMarker { member_id: member.id.clone(), mail_window_start: now, mail_count: 1, expires_at };
     let ops = vec![

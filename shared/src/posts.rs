@@ -490,7 +490,11 @@ async fn save_post(
     let mut ops = extra;
     ops.extend([
         WriteOp::Put { item, cond: Cond::Absent },
-        WriteOp::Update { key: keys::member(&member.id), set: Map::from_iter([(EXPIRES_AT.into(), json!(keep))]), cond: Cond::Live },
+        WriteOp::Update {
+            key: keys::member(&member.id),
+            set: Map::from_iter([(EXPIRES_AT.into(), json!(keep)), ("revision".into(), json!(member.revision + 1))]),
+            cond: Cond::Live,
+        },
         WriteOp::Update {
             key: keys::email_marker(&member.email_hash),
             set: Map::from_iter([(EXPIRES_AT.into(), json!(keep))]),

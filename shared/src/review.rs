@@ -177,7 +177,13 @@ async fn purge_ops(deps: &Deps, m: &Match, now: UnixTime) -> Result<Vec<WriteOp>
         let left = items.iter().any(|i| i.key != profile && !deleted.contains(&i.key));
         if !left && let Some(p) = items.iter().find(|i| i.key == profile) {
             let member: Member = p.parse()?;
-            ops.push(WriteOp::Delete { key: profile, cond: Cond::Always });
+            // Only if nothing was posted since this read (a post bumps `revision`); else the purge
+            // conflicts, is retried, and keeps the member with their new post.
+            let cond = match p.attrs.get("revision") {
+                Some(r) => Cond::LiveWith(vec![("revision".into(), r.clone())]),
+                None => Cond::Live,
+            };
+            ops.push(WriteOp::Delete { key: profile, cond });
             ops.push(WriteOp::Delete { key: keys::email_marker(&member.email_hash), cond: Cond::Always });
         }
     }
