@@ -6,6 +6,7 @@
 //! AWS behaviour.
 
 pub mod demo;
+pub mod emulator;
 pub mod pages;
 pub mod router;
 pub mod setup;

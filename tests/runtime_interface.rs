@@ -6,12 +6,7 @@
 //! (`/2018-06-01/runtime/invocation/next`, `…/{id}/response`, `…/{id}/error`, `/init/error`). The
 //! binaries are the ones `cargo build --workspace --bins` leaves in `target/debug/`.
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use entraide::emulator::{LambdaProcess, Outcome};
 use serde_json::{Value, json};
 use shared::clock::SystemClock;
 use shared::config::{Config, ReviewMode};
@@ -20,129 +15,16 @@ use shared::deps::Deps;
 use shared::domain::Email;
 use shared::mail::outbox::Outbox;
 use std::collections::HashMap;
-use std::process::Stdio;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::sync::{Mutex, mpsc};
 
 const SECRET: &str = "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed";
 const MODERATOR: &str = "moderation.runtime@example.org";
 
-#[derive(Debug, Clone)]
-enum Outcome {
-    Response(Value),
-    Error(Value),
-}
-
-#[derive(Clone)]
-struct Emulator {
-    queue: Arc<Mutex<mpsc::UnboundedReceiver<(String, Value)>>>,
-    results: Arc<Mutex<HashMap<String, Outcome>>>,
-    init_error: Arc<Mutex<Option<String>>>,
-}
-
-async fn next(State(e): State<Emulator>) -> impl IntoResponse {
-    let Some((id, event)) = e.queue.lock().await.recv().await else {
-        return (StatusCode::GONE, HeaderMap::new(), String::new());
-    };
-    let mut headers = HeaderMap::new();
-    headers.insert("lambda-runtime-aws-request-id", HeaderValue::from_str(&id).unwrap());
-    let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() + 30_000;
-    headers.insert("lambda-runtime-deadline-ms", HeaderValue::from_str(&deadline.to_string()).unwrap());
-    headers
-        .insert("lambda-runtime-invoked-function-arn", HeaderValue::from_static("arn:aws:lambda:eu-west-3:123456789012:function:entraide"));
-    headers.insert("lambda-runtime-trace-id", HeaderValue::from_static("Root=1-00000000-000000000000000000000000;Sampled=0"));
-    headers.insert("content-type", HeaderValue::from_static("application/json"));
-    (StatusCode::OK, headers, event.to_string())
-}
-
-async fn response(State(e): State<Emulator>, Path(id): Path<String>, body: Bytes) -> StatusCode {
-    let value = serde_json::from_slice(&body).unwrap_or(Value::String(String::from_utf8_lossy(&body).into_owned()));
-    e.results.lock().await.insert(id, Outcome::Response(value));
-    StatusCode::ACCEPTED
-}
-
-async fn error(State(e): State<Emulator>, Path(id): Path<String>, body: Bytes) -> StatusCode {
-    let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    e.results.lock().await.insert(id, Outcome::Error(value));
-    StatusCode::ACCEPTED
-}
-
-async fn init_error(State(e): State<Emulator>, body: Bytes) -> StatusCode {
-    *e.init_error.lock().await = Some(String::from_utf8_lossy(&body).into_owned());
-    StatusCode::ACCEPTED
-}
-
-/// One function process under the emulator.
-struct Function {
-    name: String,
-    child: tokio::process::Child,
-    events: mpsc::UnboundedSender<(String, Value)>,
-    emulator: Emulator,
-    started: Instant,
-    log: std::path::PathBuf,
-}
-
-impl Function {
-    async fn start(name: &str, env: &[(&str, String)], log_dir: &std::path::Path) -> Function {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let emulator = Emulator { queue: Arc::new(Mutex::new(rx)), results: Arc::default(), init_error: Arc::default() };
-        let app = Router::new()
-            .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
-            .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
-            .route("/2018-06-01/runtime/init/error", post(init_error))
-            .with_state(emulator.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let api = listener.local_addr().unwrap().to_string();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/debug").join(name);
-        assert!(bin.exists(), "{} is not built: run `cargo build --workspace --bins` (scripts/test.sh does)", bin.display());
-        let log = log_dir.join(format!("{name}.log"));
-        let mut cmd = tokio::process::Command::new(&bin);
-        cmd.env_clear()
-            .env("AWS_LAMBDA_RUNTIME_API", &api)
-            .env("AWS_LAMBDA_FUNCTION_NAME", name)
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/21/[$LATEST]test")
-            .env("AWS_REGION", "eu-west-3");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let started = Instant::now();
-        let file = std::fs::File::create(&log).unwrap();
-        let child = cmd.stdout(Stdio::from(file.try_clone().unwrap())).stderr(Stdio::from(file)).kill_on_drop(true).spawn().unwrap();
-        Function { name: name.to_owned(), child, events: tx, emulator, started, log }
-    }
-
-    /// Sends one event and waits for the function's answer.
-    async fn invoke(&self, event: Value) -> Outcome {
-        let id = ulid::Ulid::generate().to_string();
-        self.events.send((id.clone(), event)).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(o) = self.emulator.results.lock().await.remove(&id) {
-                return o;
-            }
-            if let Some(e) = self.emulator.init_error.lock().await.clone() {
-                panic!("{} failed to start: {e}\n{}", self.name, std::fs::read_to_string(&self.log).unwrap_or_default());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{} did not answer; its log:\n{}",
-                self.name,
-                std::fs::read_to_string(&self.log).unwrap_or_default()
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    async fn stop(mut self) -> String {
-        let _ = self.child.kill().await;
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
+/// Starts `target/debug/<name>` under its own emulator.
+async fn start(name: &str, env: &[(&str, String)], dir: &std::path::Path) -> LambdaProcess {
+    let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/debug").join(name);
+    assert!(bin.exists(), "{} is not built: run `cargo build --workspace --bins` (scripts/test.sh does)", bin.display());
+    LambdaProcess::start(&bin, name, env, &dir.join(format!("{name}.log"))).await.unwrap()
 }
 
 /// (binary, event file, placeholders, expected status).
@@ -296,15 +178,15 @@ async fn every_function_answers_its_sample_events_through_the_runtime_interface(
         ("me", "me-delete", vec![("REPLACE_WITH_A_SESSION", &f.other_session)], 200),
     ];
     let dir = tempfile::tempdir().unwrap();
-    let mut running: HashMap<&str, Function> = HashMap::new();
+    let mut running: HashMap<&str, LambdaProcess> = HashMap::new();
     let mut cold_starts: Vec<(String, u128)> = Vec::new();
     for (bin, file, fill, expected) in &cases {
         if !running.contains_key(bin) {
-            running.insert(bin, Function::start(bin, &env, dir.path()).await);
+            running.insert(bin, start(bin, &env, dir.path()).await);
         }
         let function = &running[bin];
         let first = !cold_starts.iter().any(|(n, _)| n == bin);
-        match function.invoke(sample(file, fill)).await {
+        match function.invoke(sample(file, fill)).await.unwrap_or_else(|e| panic!("{e}")) {
             Outcome::Response(r) => {
                 assert_eq!(r["statusCode"].as_u64(), Some(u64::from(*expected)), "{file}: {r}");
                 let body: Value = serde_json::from_str(r["body"].as_str().unwrap_or("null")).unwrap_or(Value::Null);
@@ -313,21 +195,21 @@ async fn every_function_answers_its_sample_events_through_the_runtime_interface(
             Outcome::Error(e) => panic!("{file}: the function reported an error: {e}"),
         }
         if first {
-            cold_starts.push((bin.to_string(), function.started.elapsed().as_millis()));
+            cold_starts.push((bin.to_string(), function.started().elapsed().as_millis()));
         }
     }
     // The scheduled function: the EventBridge sample event, answered with a run summary.
-    let matcher = Function::start("match", &env, dir.path()).await;
+    let matcher = start("match", &env, dir.path()).await;
     let raw: Value =
         serde_json::from_str(&std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events/match.json")).unwrap())
             .unwrap();
-    match matcher.invoke(raw).await {
+    match matcher.invoke(raw).await.unwrap_or_else(|e| panic!("{e}")) {
         Outcome::Response(summary) => {
             assert!(summary["open_requests"].is_u64() && summary["proposed"].is_u64(), "a run summary: {summary}");
         }
         Outcome::Error(e) => panic!("match reported an error: {e}"),
     }
-    cold_starts.push(("match".into(), matcher.started.elapsed().as_millis()));
+    cold_starts.push(("match".into(), matcher.started().elapsed().as_millis()));
     // Every function's logs: no personal data, no token.
     let mut logs = matcher.stop().await;
     for (_, function) in running.drain() {
