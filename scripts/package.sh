@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every function for AWS Lambda on arm64 (Graviton) with cargo-lambda and zig, and reports each
 # package's size. Needs the crate registry and PyPI (first run); safe to run twice.
-#   bash scripts/package.sh            → target/lambda/<function>/bootstrap (+ bootstrap.zip)
+#   bash scripts/package.sh            → target/lambda/<function>/bootstrap.zip (the arm64 bootstrap, zipped)
 # `sam build` does the same per function (BuildMethod: rust-cargolambda) before `sam deploy`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,8 +23,9 @@ done
 cargo lambda build --release --arm64 --locked --output-format zip "${args[@]}"
 
 echo
-printf '%-20s %12s %12s\n' function bootstrap zip
+printf '%-20s %14s %14s\n' function "binary (MB)" "zip (MB)"
 for f in $functions; do
-  dir=target/lambda/$f
-  printf '%-20s %12s %12s\n' "$f" "$(du -h --apparent-size "$dir/bootstrap" 2>/dev/null | cut -f1 || echo -)" "$(du -h --apparent-size "$dir/bootstrap.zip" | cut -f1)"
+  bin=target/aarch64-unknown-linux-gnu/release/$f
+  zip=target/lambda/$f/bootstrap.zip
+  printf '%-20s %14.1f %14.1f\n' "$f" "$(($(stat -c %s "$bin") / 100000))e-1" "$(($(stat -c %s "$zip") / 100000))e-1"
 done
