@@ -38,6 +38,18 @@ async function identity(page, { email, firstName, postalCode, community, role })
   await page.getByLabel(/J'accepte/).check();
 }
 
+/** A new browser profile that registers on the home page, follows its link and lands in "my space". */
+async function signIn(person) {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(server.base + "/");
+  await identity(page, person);
+  await page.getByRole("button", { name: "Recevoir mon lien" }).click();
+  await page.getByText("C'est noté").waitFor();
+  await followLink(page, await latestLink(person.email, "verify"), "Confirmer et me connecter");
+  await page.getByRole("heading", { level: 1, name: "Mon espace" }).waitFor();
+  return page;
+}
+
 async function followLink(page, url, button) {
   await page.goto(url);
   await page.getByRole("button", { name: button }).click();
@@ -84,13 +96,7 @@ test("volunteer and requester post, a moderator approves, one confirms, the data
   await requester.getByText("mise en relation en cours").or(requester.getByText("ouverte")).first().waitFor();
 
   // The moderator signs in like everyone, runs a search and approves in the console.
-  const moderator = await (await browser.newContext()).newPage();
-  await moderator.goto(server.base + "/");
-  await identity(moderator, { email: MODERATOR, firstName: "Modeste", postalCode: "13001", community: "citizen" });
-  await moderator.getByRole("button", { name: "Recevoir mon lien" }).click();
-  await moderator.getByText("C'est noté").waitFor();
-  await followLink(moderator, await latestLink(MODERATOR, "verify"), "Confirmer et me connecter");
-  await moderator.getByRole("heading", { level: 1, name: "Mon espace" }).waitFor();
+  const moderator = await signIn({ email: MODERATOR, firstName: "Modeste", postalCode: "13001", community: "citizen" });
   await moderator.getByRole("navigation").getByRole("link", { name: "Modération" }).click();
   await moderator.getByRole("heading", { level: 1, name: "Modération" }).waitFor();
   await moderator.getByRole("button", { name: "Lancer une recherche maintenant" }).click();
@@ -187,13 +193,7 @@ test("a request with the keyboard alone, from the home page to the posted reques
 });
 
 test("a business is referenced, approved by a moderator and found in the directory", async () => {
-  const member = await (await browser.newContext()).newPage();
-  await member.goto(server.base + "/");
-  await identity(member, { email: "gerant@example.org", firstName: "Gérald", postalCode: "33000", community: "citizen" });
-  await member.getByRole("button", { name: "Recevoir mon lien" }).click();
-  await member.getByText("C'est noté").waitFor();
-  await followLink(member, await latestLink("gerant@example.org", "verify"), "Confirmer et me connecter");
-  await member.getByRole("heading", { level: 1, name: "Mon espace" }).waitFor();
+  const member = await signIn({ email: "gerant@example.org", firstName: "Gérald", postalCode: "33000", community: "citizen" });
   await member.getByRole("navigation").getByRole("link", { name: "Bons plans" }).click();
   await member.getByRole("heading", { level: 1, name: "Bons plans des commerçants" }).waitFor();
   const perkForm = member.locator("#perk-form");
@@ -206,13 +206,7 @@ test("a business is referenced, approved by a moderator and found in the directo
   await member.getByRole("button", { name: "Référencer ce commerce" }).click();
   await member.getByText("sera publié après vérification").waitFor();
 
-  const moderator = await (await browser.newContext()).newPage();
-  await moderator.goto(server.base + "/");
-  await identity(moderator, { email: MODERATOR, firstName: "Modeste", postalCode: "13001", community: "citizen" });
-  await moderator.getByRole("button", { name: "Recevoir mon lien" }).click();
-  await moderator.getByText("C'est noté").waitFor();
-  await followLink(moderator, await latestLink(MODERATOR, "verify"), "Confirmer et me connecter");
-  await moderator.getByRole("heading", { level: 1, name: "Mon espace" }).waitFor();
+  const moderator = await signIn({ email: MODERATOR, firstName: "Modeste", postalCode: "13001", community: "citizen" });
   await moderator.goto(server.base + "/#moderation");
   await moderator.getByText("Boulangerie du Port").waitFor();
   await moderator.getByRole("button", { name: "Approuver" }).last().click();
@@ -228,13 +222,7 @@ test("a business is referenced, approved by a moderator and found in the directo
 });
 
 test("organisations publish and search listings; an unknown postal code is shown next to its field", async () => {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(server.base + "/");
-  await identity(page, { email: "asso@example.org", firstName: "Solène", postalCode: "44000", community: "organisation", role: "association" });
-  await page.getByRole("button", { name: "Recevoir mon lien" }).click();
-  await page.getByText("C'est noté").waitFor();
-  await followLink(page, await latestLink("asso@example.org", "verify"), "Confirmer et me connecter");
-  await page.getByRole("heading", { level: 1, name: "Mon espace" }).waitFor();
+  const page = await signIn({ email: "asso@example.org", firstName: "Solène", postalCode: "44000", community: "organisation", role: "association" });
   await page.goto(server.base + "/#organisations");
   await page.getByRole("heading", { level: 1, name: "Compétences pour les organisations" }).waitFor();
   const listingForm = page.locator("#listing-form");
