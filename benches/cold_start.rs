@@ -56,7 +56,9 @@ async fn main() {
         ("RUST_LOG", "info".into()),
     ];
     let dir = tempfile::tempdir().unwrap();
-    println!("{:<20} {:>10} {:>10} {:>10} {:>12}", "function", "median ms", "min ms", "max ms", "binary MB");
+    println!("{ROUNDS} rounds per function; ms from process start; printed as a Markdown table");
+    println!("| function | init, median | first answer, median | first answer, min | first answer, max | peak RSS | binary |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     for (name, event) in FUNCTIONS {
         let bin = if *name == "hello-lambda" {
             root.join("target/release/examples/hello-lambda")
@@ -66,11 +68,16 @@ async fn main() {
         assert!(bin.exists(), "{} is not built: cargo build --release --workspace --bins --examples", bin.display());
         let sample: Value =
             serde_json::from_str(&std::fs::read_to_string(root.join("events").join(format!("{event}.json"))).unwrap()).unwrap();
-        let mut times = Vec::new();
+        let (mut init, mut answer, mut memory) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
             let p = LambdaProcess::start(&bin, name, &env, &dir.path().join(format!("{name}.log"))).await.unwrap();
             match p.invoke(sample.clone()).await {
-                Ok(Outcome::Response(_)) => times.push(p.started().elapsed().as_secs_f64() * 1000.0),
+                Ok(Outcome::Response(_)) => {
+                    answer.push(p.started().elapsed().as_secs_f64() * 1000.0);
+                    let ready = p.initialised().expect("the function asked for its event");
+                    init.push(ready.duration_since(p.started()).as_secs_f64() * 1000.0);
+                    memory.push(p.peak_memory_mib().unwrap_or(f64::NAN));
+                }
                 Ok(Outcome::Error(e)) => panic!("{name}: {e}"),
                 Err(e) => panic!("{e}"),
             }
@@ -78,7 +85,12 @@ async fn main() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let size = std::fs::metadata(&bin).unwrap().len() as f64 / 1e6;
-        let (min, max) = (times.iter().copied().fold(f64::MAX, f64::min), times.iter().copied().fold(0.0, f64::max));
-        println!("{name:<20} {:>10.1} {min:>10.1} {max:>10.1} {size:>12.1}", median(times));
+        let (min, max) = (answer.iter().copied().fold(f64::MAX, f64::min), answer.iter().copied().fold(0.0, f64::max));
+        println!(
+            "| {name} | {:.1} ms | {:.1} ms | {min:.1} ms | {max:.1} ms | {:.1} MiB | {size:.1} MB |",
+            median(init),
+            median(answer),
+            median(memory)
+        );
     }
 }

@@ -30,9 +30,12 @@ struct Emulator {
     queue: Arc<Mutex<mpsc::UnboundedReceiver<(String, Value)>>>,
     results: Arc<Mutex<HashMap<String, Outcome>>>,
     init_error: Arc<Mutex<Option<String>>>,
+    /// When the function first asked for an event: its initialisation (Lambda's "Init Duration") ended.
+    first_next: Arc<std::sync::OnceLock<Instant>>,
 }
 
 async fn next(State(e): State<Emulator>) -> impl IntoResponse {
+    let _ = e.first_next.set(Instant::now());
     let Some((id, event)) = e.queue.lock().await.recv().await else {
         return (StatusCode::GONE, HeaderMap::new(), String::new());
     };
@@ -83,7 +86,8 @@ impl LambdaProcess {
     /// environment (only those and `env`), its output in `log`.
     pub async fn start(bin: &std::path::Path, name: &str, env: &[(&str, String)], log: &std::path::Path) -> std::io::Result<LambdaProcess> {
         let (tx, rx) = mpsc::unbounded_channel();
-        let emulator = Emulator { queue: Arc::new(Mutex::new(rx)), results: Arc::default(), init_error: Arc::default() };
+        let emulator =
+            Emulator { queue: Arc::new(Mutex::new(rx)), results: Arc::default(), init_error: Arc::default(), first_next: Arc::default() };
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
             .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
@@ -116,6 +120,18 @@ impl LambdaProcess {
     /// When the process was started.
     pub fn started(&self) -> Instant {
         self.started
+    }
+
+    /// When the process first asked for an event (its initialisation was over), if it has.
+    pub fn initialised(&self) -> Option<Instant> {
+        self.emulator.first_next.get().copied()
+    }
+
+    /// The process's peak resident memory so far in MiB (Linux `VmHWM`), if it can be read.
+    pub fn peak_memory_mib(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()?)).ok()?;
+        let kb: f64 = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+        Some(kb / 1024.0)
     }
 
     /// Sends one event and waits (up to a minute) for the answer; `Err` with the function's log if it
