@@ -340,6 +340,90 @@ async fn reminders_keep_open_and_the_fourteen_day_close() {
     assert_eq!(stats(&app).await["closed"], 1);
 }
 
+async fn found(app: &TestApp) -> Vec<String> {
+    let (status, body) = app.call("GET", "/api/listings?postal_code=29830&radius_km=20", None, None).await;
+    assert_eq!(status, 200, "{body}");
+    let mut ids: Vec<String> = body["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect();
+    ids.sort();
+    ids
+}
+
+/// Listings follow the same 30-day rule as help posts (PRODUCT §3): a reminder at day 25 with a "keep it
+/// open" link, which keeps the listing found by the search; one not kept open disappears at day 30, and a
+/// withdrawn or erased one leaves nothing behind, its search copy included.
+async fn listings_are_reminded_kept_open_and_leave_nothing(app: TestApp) {
+    let s = sign_in(&app, &VOLUNTEER).await;
+    let listing = |side: &str, title: &str| {
+        json!({"kind": "listing", "domain": "agricole", "postal_code": "29830", "radius_km": 30, "title": title,
+               "text": format!("{side}: trois matinées par semaine, dès que possible")})
+    };
+    let mut ids = Vec::new();
+    for (path, title) in
+        [("/api/offers", "Bénévole pour la traite"), ("/api/requests", "Ferme cherche des bras"), ("/api/offers", "Tracteur et chauffeur")]
+    {
+        let (status, body) = app.call("POST", path, Some(listing(path, title)), Some(&s)).await;
+        assert_eq!(status, 201, "{body}");
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    let mut all = ids.clone();
+    all.sort();
+    assert_eq!(found(&app).await, all);
+
+    // Day 24: nothing yet. Day 25: one reminder per listing, whichever side, once.
+    app.t.clock.advance(24 * DAY);
+    assert_eq!(run(&app).await["housekeeping"]["post_reminders"], 0);
+    app.t.clock.advance(DAY + 60);
+    let (a, b) = tokio::join!(shared::matching::run::run(&app.t.deps), shared::matching::run::run(&app.t.deps));
+    assert_eq!(a.unwrap().housekeeping.post_reminders + b.unwrap().housekeeping.post_reminders, 3);
+    assert_eq!(run(&app).await["housekeeping"]["post_reminders"], 0, "one reminder, not one per run");
+    let reminders: Vec<StoredMail> =
+        app.t.mails().into_iter().filter(|m| m.to == VOLUNTEER.email && m.links.iter().any(|l| l.purpose == "keep_open")).collect();
+    assert_eq!(reminders.len(), 3);
+    let need = reminders.iter().find(|m| m.text.contains("Ferme cherche des bras")).expect("the reminder names the listing");
+    assert!(need.text.contains("Votre annonce « Ferme cherche des bras »"), "{}", need.text);
+    let keep = need.links.iter().find(|l| l.purpose == "keep_open").unwrap().url.rsplit_once('#').unwrap().1.to_owned();
+    let (status, body) = follow(&app, &keep).await;
+    assert_eq!((status, body["action"].as_str()), (200, Some("kept_open")), "{body}");
+    assert_eq!(follow(&app, &keep).await.0, 410, "a keep-open link works once");
+
+    // Day 35: only the listing kept open is still there, and still found by place.
+    app.t.clock.advance(10 * DAY);
+    assert_eq!(found(&app).await, vec![ids[1].clone()]);
+    let s = sign_in(&app, &VOLUNTEER).await;
+    let (_, me) = app.call("GET", "/api/me", None, Some(&s)).await;
+    assert_eq!((me["offers"].as_array().unwrap().len(), me["requests"].as_array().unwrap().len()), (0, 1), "{me}");
+    // Kept open, it is reminded again five days before its new end.
+    app.t.clock.advance(15 * DAY);
+    assert_eq!(run(&app).await["housekeeping"]["post_reminders"], 1);
+
+    // Withdrawn: neither it nor its search copy is left; a new one, erased with its member, neither.
+    let s = sign_in(&app, &VOLUNTEER).await;
+    assert_eq!(app.call("DELETE", &format!("/api/requests/{}", ids[1]), None, Some(&s)).await.0, 200);
+    assert!(found(&app).await.is_empty());
+    let dump = app.dump_text().await;
+    assert!(!dump.contains(&ids[1]) && !dump.contains("Ferme cherche"), "the withdrawn listing is gone:\n{dump}");
+    let (status, body) = app.call("POST", "/api/offers", Some(listing("offre", "Menuisier le samedi")), Some(&s)).await;
+    assert_eq!(status, 201, "{body}");
+    let (_, me) = app.call("GET", "/api/me", None, Some(&s)).await;
+    assert_eq!(me["records"].as_array().unwrap().len(), 1, "the search copy is not a record of its own, only the e-mail marker is: {me}");
+    assert_eq!(app.call("DELETE", "/api/me", None, Some(&s)).await.0, 200);
+    assert!(found(&app).await.is_empty());
+    let dump = app.dump_text().await;
+    for needle in ["Menuisier", "LISTED#", VOLUNTEER.email, VOLUNTEER.first_name] {
+        assert!(!dump.contains(needle), "the raw store still holds {needle:?}:\n{dump}");
+    }
+}
+
+#[tokio::test]
+async fn listings_are_reminded_kept_open_and_leave_nothing_embedded() {
+    listings_are_reminded_kept_open_and_leave_nothing(TestApp::with_config(config(ReviewMode::Auto))).await;
+}
+
+#[tokio::test]
+async fn listings_are_reminded_kept_open_and_leave_nothing_dynamodb_local() {
+    listings_are_reminded_kept_open_and_leave_nothing(TestApp::on(dynamodb_test_deps(config(ReviewMode::Auto)).await)).await;
+}
+
 /// A mailer that lets `pass` sends through, then fails `failures` sends, then delivers again.
 struct Flaky {
     inner: Arc<dyn Mailer>,

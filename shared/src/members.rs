@@ -14,7 +14,7 @@ use crate::domain::{Community, Email, FirstName, Locale, Phone, PostalCode, Role
 use crate::error::AppError;
 use crate::links::{Claims, Purpose};
 use crate::mail::templates::SignIn;
-use crate::store::{Cond, ENTITY, EXPIRES_AT, Item, StoreError, WriteOp, keys};
+use crate::store::{Cond, ENTITY, EXPIRES_AT, INCLUDING_EXPIRED, Item, StoreError, WriteOp, keys};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use tracing::{info, instrument, warn};
@@ -411,7 +411,7 @@ pub async fn erase(deps: &Deps, member_id: &str, link: Option<&Claims>, now: Uni
 }
 
 async fn erase_once(deps: &Deps, member_id: &str, link: Option<&Claims>, now: UnixTime) -> Result<(), AppError> {
-    let items = deps.store.query_prefix(&keys::member_pk(member_id), "", now, MAX_MEMBER_ITEMS).await?;
+    let items = deps.store.query_prefix(&keys::member_pk(member_id), "", INCLUDING_EXPIRED, MAX_MEMBER_ITEMS).await?;
     let profile = keys::member(member_id);
     let mut marker = None;
     // Perks stay listed (they are business data) but lose the link to the member.
@@ -503,9 +503,10 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Value, AppError> {
     let marker = deps.store.get(&keys::email_marker(&member.email_hash), now).await?;
     let posts = crate::posts::of_member(deps, &member.id, now).await?;
     // Everything else we hold: the e-mail marker (with its mail quota) and any item of another type.
-    // (AREA# items are the matching index's copies of the offers listed above.)
-    let known =
-        |i: &&Item| i.key == keys::member(&member.id) || ["OFFER#", "REQUEST#", "PERK#", "AREA#"].iter().any(|p| i.key.sk.starts_with(p));
+    // (AREA# and LISTED# items are the matching and search indexes' copies of the posts listed above.)
+    let known = |i: &&Item| {
+        i.key == keys::member(&member.id) || ["OFFER#", "REQUEST#", "PERK#", "AREA#", "LISTED#"].iter().any(|p| i.key.sk.starts_with(p))
+    };
     let records: Vec<Value> = items
         .iter()
         .filter(|i| !known(i))

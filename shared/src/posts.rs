@@ -209,6 +209,9 @@ pub struct Listing {
     pub title: String,
     pub text: String,
     pub status: String,
+    /// When the day-25 "keep it open" reminder went out; 0 until then (a value a condition can compare).
+    #[serde(default)]
+    pub reminded_at: UnixTime,
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
 }
@@ -457,13 +460,19 @@ async fn post_listing(deps: &Deps, member: &Member, side: Side, body: Value, now
         title: text(Some(&b.title), "title", 3, 120)?,
         text: text(Some(&b.text), "text", 10, MAX_DETAILS)?,
         status: "published".into(),
+        reminded_at: 0,
         created_at: now,
         expires_at: deps.config.expiry(now, POST_TTL),
     };
     let mut attrs = record(side.entity(), "listing", &listing)?;
-    index_attrs(&mut attrs, "LISTING", &code, &listing.id);
+    // The search reads a copy indexed by place; the listing itself is indexed by its reminder day.
+    let mut copy = attrs.clone();
+    index_attrs(&mut copy, "LISTING", &code, &listing.id);
+    let listed = WriteOp::Put { item: Item::new(keys::listed(&member.id, &listing.id), copy), cond: Cond::Absent };
+    attrs.insert(GSI1PK.into(), json!(keys::reminders_on(&day_of(listing.expires_at - crate::review::POST_REMINDER_BEFORE))));
+    attrs.insert(GSI1SK.into(), json!(listing.id));
     let item = Item::new(Key::new(keys::member_pk(&member.id), format!("{}{}", side.sk_prefix(), listing.id)), attrs);
-    save_post(deps, member, item, listing.expires_at, now, Vec::new()).await?;
+    save_post(deps, member, item, listing.expires_at, now, vec![listed]).await?;
     info!(listing_id = %listing.id, side = side.entity(), "listing published");
     Ok(Created { id: listing.id, kind: "listing", status: listing.status, expires_at: rfc3339(listing.expires_at) })
 }
@@ -593,7 +602,7 @@ pub async fn withdraw(deps: &Deps, member: &Member, side: Side, id: &str) -> Res
     let now = deps.clock.now();
     let pk = keys::member_pk(&member.id);
     let own = Key::new(pk.clone(), format!("{}{id}", side.sk_prefix()));
-    if deps.store.get(&own, now).await?.is_some() {
+    if let Some(post) = deps.store.get(&own, now).await? {
         // Its matches go first, releasing the other party (their request reopens, or their offer gets
         // its capacity back), one transaction each.
         for r in deps.store.query_prefix(&pk, "MATCH#", now, crate::members::MAX_MEMBER_ITEMS).await? {
@@ -611,7 +620,9 @@ pub async fn withdraw(deps: &Deps, member: &Member, side: Side, id: &str) -> Res
             }
         }
         let mut ops = vec![WriteOp::Delete { key: own, cond: Cond::Live }];
-        if side == Side::Offer {
+        if post.attrs.get("kind").and_then(Value::as_str) == Some("listing") {
+            ops.push(WriteOp::Delete { key: keys::listed(&member.id, id), cond: Cond::Always });
+        } else if side == Side::Offer {
             for area in deps.store.query_prefix(&keys::member_pk(&member.id), &keys::offer_areas_prefix(id), now, MAX_POSTAL_CODES).await? {
                 ops.push(WriteOp::Delete { key: area.key, cond: Cond::Always });
             }

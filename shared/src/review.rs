@@ -19,9 +19,9 @@ use crate::deps::Deps;
 use crate::domain::{Email, Locale, Taxonomy};
 use crate::error::AppError;
 use crate::links::{Claims, Purpose};
-use crate::mail::templates::{IntroKind, Introduction, KeepOpenReminder, Party};
+use crate::mail::templates::{IntroKind, Introduction, KeepOpenReminder, Party, PostNoun};
 use crate::members::{self, MEMBER_TTL, Member};
-use crate::posts::{self, HelpOffer, HelpRequest, POST_TTL, Perk};
+use crate::posts::{self, HelpOffer, HelpRequest, Listing, POST_TTL, Perk, Side};
 use crate::stats::{self, Metric};
 use crate::store::{Cond, EXPIRES_AT, GSI1PK, GSI1SK, Key, StoreError, WriteOp, keys};
 use serde::{Deserialize, Serialize};
@@ -232,29 +232,69 @@ pub async fn decline(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<(), 
     Ok(())
 }
 
-/// The subject of a `keep_open` link: which post of which member.
-pub fn keep_open_subject(member_id: &str, is_offer: bool, post_id: &str) -> String {
-    format!("{member_id}:{}:{post_id}", if is_offer { "offer" } else { "request" })
+/// The kind of post a "keep it open" reminder and its link are about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostKind {
+    HelpOffer,
+    HelpRequest,
+    Listing(Side),
 }
 
-/// `keep_open`: the open offer or request (and its member) lives 30 more days. Returns the new expiry.
+impl PostKind {
+    fn code(self) -> &'static str {
+        match self {
+            PostKind::HelpOffer => "offer",
+            PostKind::HelpRequest => "request",
+            PostKind::Listing(Side::Offer) => "listing_offer",
+            PostKind::Listing(Side::Request) => "listing_request",
+        }
+    }
+
+    fn parse(code: &str) -> Option<PostKind> {
+        [PostKind::HelpOffer, PostKind::HelpRequest, PostKind::Listing(Side::Offer), PostKind::Listing(Side::Request)]
+            .into_iter()
+            .find(|k| k.code() == code)
+    }
+
+    /// Where the post is: help offers and listings of skills under `OFFER#`, the rest under `REQUEST#`.
+    fn key(self, member_id: &str, post_id: &str) -> Key {
+        match self {
+            PostKind::HelpOffer | PostKind::Listing(Side::Offer) => keys::offer(member_id, post_id),
+            PostKind::HelpRequest | PostKind::Listing(Side::Request) => keys::request(member_id, post_id),
+        }
+    }
+}
+
+/// The subject of a `keep_open` link: which post of which member.
+pub fn keep_open_subject(member_id: &str, kind: PostKind, post_id: &str) -> String {
+    format!("{member_id}:{}:{post_id}", kind.code())
+}
+
+/// `keep_open`: the open offer, request or listing (and its member) lives 30 more days. Returns the new
+/// expiry.
 pub async fn keep_open(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<UnixTime, AppError> {
     let mut parts = claims.sub.split(':');
-    let (Some(member_id), Some(kind), Some(post_id)) = (parts.next(), parts.next(), parts.next()) else {
+    let (Some(member_id), Some(kind), Some(post_id)) = (parts.next(), parts.next().and_then(PostKind::parse), parts.next()) else {
         return Err(AppError::unauthorized("invalid_token", "this link or session is not valid"));
     };
     let gone = || AppError::gone("post_closed", "this offer or request no longer exists");
     let member: Member = load(deps, &keys::member(member_id), now).await?.ok_or_else(gone)?;
     let target = deps.config.expiry(now, POST_TTL);
     let mut ops = vec![members::used_link_op(claims)];
-    let key = if kind == "offer" { keys::offer(member_id, post_id) } else { keys::request(member_id, post_id) };
+    let key = kind.key(member_id, post_id);
     let current = deps.store.get(&key, now).await?.ok_or_else(gone)?;
     let expires_at = current.expires_at().unwrap_or(now).max(target);
     let mut s = set([(EXPIRES_AT, json!(expires_at)), ("reminded_at", json!(0))]);
-    if kind == "offer" {
-        for area in deps.store.query_prefix(&keys::member_pk(member_id), &keys::offer_areas_prefix(post_id), now, 10).await? {
-            ops.push(WriteOp::Update { key: area.key, set: set([(EXPIRES_AT, json!(expires_at))]), cond: Cond::Live });
-        }
+    // The copies the indexes read live as long as the post; offers and listings move to their new reminder day.
+    let copies = match kind {
+        PostKind::HelpOffer => deps.store.query_prefix(&keys::member_pk(member_id), &keys::offer_areas_prefix(post_id), now, 10).await?,
+        PostKind::Listing(_) => deps.store.get(&keys::listed(member_id, post_id), now).await?.into_iter().collect(),
+        PostKind::HelpRequest => Vec::new(),
+    };
+    for copy in copies {
+        ops.push(WriteOp::Update { key: copy.key, set: set([(EXPIRES_AT, json!(expires_at))]), cond: Cond::Live });
+    }
+    if kind != PostKind::HelpRequest {
         s.insert(GSI1PK.into(), json!(keys::reminders_on(&day_of(expires_at - POST_REMINDER_BEFORE))));
     }
     ops.push(WriteOp::Update { key, set: s, cond: Cond::Live });
@@ -455,7 +495,8 @@ pub struct HousekeepingSummary {
     pub post_reminders: usize,
 }
 
-/// Day-7 reminders and day-14 closing of introduced matches; day-25 reminders of open offers and requests.
+/// Day-7 reminders and day-14 closing of introduced matches; day-25 reminders of open offers, requests
+/// and listings.
 pub async fn housekeeping(deps: &Deps) -> Result<HousekeepingSummary, AppError> {
     let now = deps.clock.now();
     let mut summary = HousekeepingSummary::default();
@@ -481,26 +522,32 @@ pub async fn housekeeping(deps: &Deps) -> Result<HousekeepingSummary, AppError> 
             }
         }
     }
-    // Open requests are all in their index; offers are indexed by the day their reminder is due.
-    let mut due: Vec<(Key, bool)> = Vec::new();
+    // Open requests are all in their index; offers and listings are indexed by the day their reminder is due.
+    let mut due: Vec<(Key, PostKind)> = Vec::new();
     for h in &Taxonomy::get().help_types {
         for item in deps.store.query_index(&keys::open_requests(&h.code), now, crate::matching::run::MAX_REQUESTS_PER_RUN).await? {
             let r: HelpRequest = item.parse()?;
             if r.reminded_at == 0 && r.expires_at - POST_REMINDER_BEFORE <= now {
-                due.push((item.key, false));
+                due.push((item.key, PostKind::HelpRequest));
             }
         }
     }
     for back in 0..=5 {
         for item in deps.store.query_index(&keys::reminders_on(&day_of(now - back * DAY)), now, MAX_MATCHES).await? {
-            let o: HelpOffer = item.parse()?;
-            if o.reminded_at == 0 && o.expires_at - POST_REMINDER_BEFORE <= now {
-                due.push((item.key, true));
+            let (kind, reminded_at, expires_at) = if item.attrs.get("kind").and_then(Value::as_str) == Some("listing") {
+                let l: Listing = item.parse()?;
+                (PostKind::Listing(l.side), l.reminded_at, l.expires_at)
+            } else {
+                let o: HelpOffer = item.parse()?;
+                (PostKind::HelpOffer, o.reminded_at, o.expires_at)
+            };
+            if reminded_at == 0 && expires_at - POST_REMINDER_BEFORE <= now {
+                due.push((item.key, kind));
             }
         }
     }
-    for (key, is_offer) in due {
-        match remind_post(deps, &key, is_offer, now).await {
+    for (key, kind) in due {
+        match remind_post(deps, &key, kind, now).await {
             Ok(true) => summary.post_reminders += 1,
             Ok(false) => {}
             Err(e) => warn!(error = %e, "post reminder not sent; a later run retries"),
@@ -509,14 +556,23 @@ pub async fn housekeeping(deps: &Deps) -> Result<HousekeepingSummary, AppError> 
     Ok(summary)
 }
 
-async fn remind_post(deps: &Deps, key: &Key, is_offer: bool, now: UnixTime) -> Result<bool, AppError> {
+async fn remind_post(deps: &Deps, key: &Key, kind: PostKind, now: UnixTime) -> Result<bool, AppError> {
     let Some(item) = deps.store.get(key, now).await? else { return Ok(false) };
-    let (member_id, post_id, help_type, expires_at) = if is_offer {
-        let o: HelpOffer = item.parse()?;
-        (o.member_id, o.id, o.help_type, o.expires_at)
-    } else {
-        let r: HelpRequest = item.parse()?;
-        (r.member_id, r.id, r.help_type, r.expires_at)
+    let (member_id, post_id, noun, name, expires_at) = match kind {
+        PostKind::HelpOffer => {
+            let o: HelpOffer = item.parse()?;
+            let (fr, en) = help_labels(&o.help_type);
+            (o.member_id, o.id, PostNoun::HelpOffer, (fr.to_owned(), en.to_owned()), o.expires_at)
+        }
+        PostKind::HelpRequest => {
+            let r: HelpRequest = item.parse()?;
+            let (fr, en) = help_labels(&r.help_type);
+            (r.member_id, r.id, PostNoun::HelpRequest, (fr.to_owned(), en.to_owned()), r.expires_at)
+        }
+        PostKind::Listing(_) => {
+            let l: Listing = item.parse()?;
+            (l.member_id, l.id, PostNoun::Listing, (l.title.clone(), l.title), l.expires_at)
+        }
     };
     // Mark first, conditioned on not yet marked (and on the expiry read): a concurrent run cannot send it too.
     let mark = WriteOp::Update {
@@ -530,15 +586,15 @@ async fn remind_post(deps: &Deps, key: &Key, is_offer: bool, now: UnixTime) -> R
         Err(StoreError::Conflict) => return Ok(false),
         Err(e) => return Err(e.into()),
     }
-    let (keep, _) = deps.links.issue(Purpose::KeepOpen, &keep_open_subject(&member_id, is_offer, &post_id), now, expires_at)?;
+    let (keep, _) = deps.links.issue(Purpose::KeepOpen, &keep_open_subject(&member_id, kind, &post_id), now, expires_at)?;
     let (erase, _) = deps.links.issue(Purpose::Erase, &member.id, now, deps.config.expiry(now, MEMBER_TTL))?;
     let to = email_of(&member)?;
     let mail = KeepOpenReminder {
         to: &to,
         first_name: &member.first_name,
         locale: member.locale,
-        is_offer,
-        help: help_labels(&help_type),
+        noun,
+        help: (&name.0, &name.1),
         expires_on: &day_of(expires_at),
         keep_open_url: &deps.config.link_url(keep.as_str()),
         erase_url: &deps.config.link_url(erase.as_str()),

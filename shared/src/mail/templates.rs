@@ -314,13 +314,31 @@ impl Introduction<'_> {
     }
 }
 
-/// The day-25 reminder of an open offer or request, with its "keep it open" link.
+/// What a "keep it open" reminder is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostNoun {
+    HelpOffer,
+    HelpRequest,
+    Listing,
+}
+
+impl PostNoun {
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            PostNoun::HelpOffer => ("offre d'aide", "offer of help"),
+            PostNoun::HelpRequest => ("demande d'aide", "request for help"),
+            PostNoun::Listing => ("annonce", "listing"),
+        }
+    }
+}
+
+/// The day-25 reminder of an open offer, request or listing, with its "keep it open" link.
 pub struct KeepOpenReminder<'a> {
     pub to: &'a Email,
     pub first_name: &'a str,
     pub locale: Locale,
-    /// `true` for an offer, `false` for a request.
-    pub is_offer: bool,
+    pub noun: PostNoun,
+    /// Its name in French and in English: the help type, or a listing's own title (the same in both).
     pub help: (&'a str, &'a str),
     pub expires_on: &'a str,
     pub keep_open_url: &'a str,
@@ -336,7 +354,7 @@ impl KeepOpenReminder<'_> {
                     "Bonjour {},\n\nVotre {} « {} » sera effacée le {} avec les données qui l'accompagnent.\n\
                      Pour la garder ouverte 30 jours de plus : {}\n\nSinon, vous n'avez rien à faire.\n\n--\nEffacer toutes mes données : {}\n",
                     self.first_name,
-                    if self.is_offer { "offre d'aide" } else { "demande d'aide" },
+                    self.noun.words().0,
                     self.help.0,
                     self.expires_on,
                     self.keep_open_url,
@@ -349,7 +367,7 @@ impl KeepOpenReminder<'_> {
                     "Hello {},\n\nYour {} \"{}\" will be erased on {} with the data that goes with it.\n\
                      To keep it open for 30 more days: {}\n\nOtherwise there is nothing to do.\n\n--\nErase all my data: {}\n",
                     self.first_name,
-                    if self.is_offer { "offer of help" } else { "request for help" },
+                    self.noun.words().1,
                     self.help.1,
                     self.expires_on,
                     self.keep_open_url,

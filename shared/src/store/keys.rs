@@ -7,6 +7,7 @@
 //! | used link | `LINK#<jti>` | `USED` | no (expires with the link) |
 //! | help offer / request, listing | `MEMBER#<member>` | `OFFER#<ulid>` / `REQUEST#<ulid>` | yes, `expires_at` |
 //! | area of a help offer (one per postal code) | `MEMBER#<member>` | `AREA#<offer>#<n>` | yes, `expires_at` |
+//! | a listing's copy in the search index | `MEMBER#<member>` | `LISTED#<listing>` | yes, `expires_at` |
 //! | match | `MATCH#<ulid>` | `MATCH` | yes (member and post ids), `expires_at` |
 //! | a member's reference to a match | `MEMBER#<member>` | `MATCH#<match>` | yes, `expires_at` |
 //! | perk (business) | `PERK#<ulid>` | `PERK` | business data; `submitted_by` removed on erasure |
@@ -15,7 +16,9 @@
 //! Index partitions (`gsi1pk`): `OPEN_REQUEST#<help type>`, `HELP_OFFER#<help type>#<cell>`,
 //! `LISTING#<cell>`, `PERK#<cell>` (approved), `REVIEW#PERK` (pending perks), `MATCHES#<status>`
 //! (`proposed` awaiting review, `approved` awaiting the introduction, `introduced`), `REMIND#<day>` (help
-//! offers whose day-25 reminder falls on that day).
+//! offers and listings whose day-25 reminder falls on that day). A listing is found both by place and by
+//! reminder day, and an item has one index key: the listing itself carries the reminder day and its
+//! `LISTED#` copy, in the same partition (so erasure and export find it), carries the place.
 //!
 //! Keys hold ids and keyed hashes only: never an e-mail, a name, a postal code or a token.
 
@@ -92,7 +95,12 @@ pub fn matches_in(status: &str) -> String {
 /// The index partition of perks waiting for a moderator.
 pub const PENDING_PERKS: &str = "REVIEW#PERK";
 
-/// The index partition of help offers whose "keep it open" reminder is due on `day` (`YYYY-MM-DD`).
+/// A listing's copy in the search index (`LISTING#<cell>`), beside the listing in its member's partition.
+pub fn listed(member_id: &str, listing_id: &str) -> Key {
+    Key::new(member_pk(member_id), format!("LISTED#{listing_id}"))
+}
+
+/// The index partition of help offers and listings whose "keep it open" reminder is due on `day` (`YYYY-MM-DD`).
 pub fn reminders_on(day: &str) -> String {
     format!("REMIND#{day}")
 }

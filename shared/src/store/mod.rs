@@ -154,6 +154,11 @@ impl From<StoreError> for crate::error::AppError {
 /// The most operations one transaction may hold (DynamoDB's `TransactWriteItems` limit).
 pub const MAX_TRANSACTION_OPS: usize = 100;
 
+/// A `now` before every expiry: reads with it also return items whose expiry has passed but that TTL
+/// (which lags by days) or the embedded store's sweep has not removed yet. Erasure reads this way, so
+/// that "erase my data" removes everything physically present, not only what is still live.
+pub const INCLUDING_EXPIRED: UnixTime = 0;
+
 /// The store port.
 #[async_trait::async_trait]
 pub trait ItemStore: Send + Sync {
