@@ -53,25 +53,7 @@ struct Fixture {
 }
 
 async fn fixture(deps: &Deps, outbox: &Outbox) -> Fixture {
-    async fn sign_in(deps: &Deps, outbox: &Outbox, email: &str, name: &str, postal: &str) -> String {
-        let body = shared::members::RegisterBody {
-            email: email.into(),
-            first_name: name.into(),
-            postal_code: postal.into(),
-            community: "health".into(),
-            role: Some("nurse".into()),
-            phone: None,
-            locale: None,
-            consent: true,
-            website: None,
-        };
-        shared::members::register(deps, body).await.unwrap();
-        let token = shared::testing::latest_link(&outbox.list().unwrap(), email, "verify").unwrap();
-        match shared::members::follow_link(deps, &token).await.unwrap() {
-            shared::members::LinkOutcome::Verified { session, .. } => session.as_str().to_owned(),
-            other => panic!("{other:?}"),
-        }
-    }
+    use shared::testing::sign_in;
     let session = sign_in(deps, outbox, MODERATOR, "Rosalie", "75011").await;
     let other_session = sign_in(deps, outbox, "erase.runtime@example.org", "Eugène", "69003").await;
     let requester = sign_in(deps, outbox, "request.runtime@example.org", "Sidonie", "75012").await;

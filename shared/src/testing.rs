@@ -29,23 +29,7 @@ impl TestDeps {
 
     /// Registers `email` (a health worker in 75011), follows the verify link, returns the session.
     pub async fn session(&self, email: &str) -> String {
-        let body = crate::members::RegisterBody {
-            email: email.into(),
-            first_name: "Léa".into(),
-            postal_code: "75011".into(),
-            community: "health".into(),
-            role: Some("nurse".into()),
-            phone: None,
-            locale: None,
-            consent: true,
-            website: None,
-        };
-        crate::members::register(&self.deps, body).await.expect("registration");
-        let token = self.latest_link(email, "verify");
-        match crate::members::follow_link(&self.deps, &token).await.expect("verification") {
-            crate::members::LinkOutcome::Verified { session, .. } => session.as_str().to_owned(),
-            other => panic!("expected a session, got {other:?}"),
-        }
+        sign_in(&self.deps, &self.outbox, email, "Léa", "75011").await
     }
 
     /// Every mail sent so far.
@@ -56,6 +40,28 @@ impl TestDeps {
     /// The token of the latest e-mail link with this purpose sent to `to`.
     pub fn latest_link(&self, to: &str, purpose: &str) -> String {
         latest_link(&self.mails(), to, purpose).unwrap_or_else(|| panic!("no {purpose} link in the outbox"))
+    }
+}
+
+/// Registers `email` (a health worker named `first_name` in `postal_code`) through the library, follows
+/// the verify link read from `outbox`, returns the session.
+pub async fn sign_in(deps: &Deps, outbox: &Outbox, email: &str, first_name: &str, postal_code: &str) -> String {
+    let body = crate::members::RegisterBody {
+        email: email.into(),
+        first_name: first_name.into(),
+        postal_code: postal_code.into(),
+        community: "health".into(),
+        role: Some("nurse".into()),
+        phone: None,
+        locale: None,
+        consent: true,
+        website: None,
+    };
+    crate::members::register(deps, body).await.expect("registration");
+    let token = latest_link(&outbox.list().expect("outbox readable"), email, "verify").expect("a verify link in the outbox");
+    match crate::members::follow_link(deps, &token).await.expect("verification") {
+        crate::members::LinkOutcome::Verified { session, .. } => session.as_str().to_owned(),
+        other => panic!("expected a session, got {other:?}"),
     }
 }
 
