@@ -201,18 +201,25 @@ async fn on_the_embedded_store_a_member_registers_signs_in_exports_and_erases_wi
     assert!(dir.path().join("entraide.sqlite").exists() && dir.path().join("secret.key").exists());
 }
 
-#[tokio::test]
-async fn on_dynamodb_local_and_the_local_ses_the_same_flow_passes() {
+/// The settings that put the runner on the AWS adapters: DynamoDB Local (a fresh table named after
+/// `table`), the local SES, a fixed secret made of `secret_byte`. Also returns the SES endpoint.
+fn aws_env(table: &str, secret_byte: &str) -> (Vec<(&'static str, String)>, String) {
     let ddb = std::env::var("ENTRAIDE_TEST_DYNAMODB")
         .expect("ENTRAIDE_TEST_DYNAMODB is not set: run scripts/test.sh, which starts DynamoDB Local");
     let ses = std::env::var("ENTRAIDE_TEST_SES").expect("ENTRAIDE_TEST_SES is not set: run scripts/test.sh, which starts the local SES");
-    let dir = tempfile::tempdir().unwrap();
     let env = vec![
         ("DYNAMODB_ENDPOINT", ddb),
         ("SES_ENDPOINT", ses.clone()),
-        ("TABLE_NAME", format!("runner-{}", ulid::Ulid::generate())),
-        ("ENTRAIDE_SECRET", "ab".repeat(32)),
+        ("TABLE_NAME", format!("{table}-{}", ulid::Ulid::generate())),
+        ("ENTRAIDE_SECRET", secret_byte.repeat(32)),
     ];
+    (env, ses)
+}
+
+#[tokio::test]
+async fn on_dynamodb_local_and_the_local_ses_the_same_flow_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (env, ses) = aws_env("runner", "ab");
     let s = Server::start(dir.path(), &env);
     let outbox = reqwest::get(s.url("/api/_local/outbox")).await.unwrap();
     assert_eq!(outbox.status(), 404, "mail goes to SES, there is no local outbox");
@@ -263,17 +270,9 @@ async fn ses_mails(http: &reqwest::Client, endpoint: &str, to: &str) -> Vec<(Str
 /// same text through SES, one confirms, and neither the table nor the logs hold anything of them.
 #[tokio::test]
 async fn on_dynamodb_local_and_the_local_ses_a_match_is_introduced_confirmed_and_purged() {
-    let ddb = std::env::var("ENTRAIDE_TEST_DYNAMODB")
-        .expect("ENTRAIDE_TEST_DYNAMODB is not set: run scripts/test.sh, which starts DynamoDB Local");
-    let ses = std::env::var("ENTRAIDE_TEST_SES").expect("ENTRAIDE_TEST_SES is not set: run scripts/test.sh, which starts the local SES");
     let dir = tempfile::tempdir().unwrap();
-    let env = vec![
-        ("DYNAMODB_ENDPOINT", ddb),
-        ("SES_ENDPOINT", ses.clone()),
-        ("TABLE_NAME", format!("loop-{}", ulid::Ulid::generate())),
-        ("ENTRAIDE_SECRET", "cd".repeat(32)),
-        ("MATCH_REVIEW", "auto".to_owned()),
-    ];
+    let (mut env, ses) = aws_env("loop", "cd");
+    env.push(("MATCH_REVIEW", "auto".to_owned()));
     let s = Server::start(dir.path(), &env);
     let http = reqwest::Client::new();
     let tag = ulid::Ulid::generate().to_string().to_lowercase();
