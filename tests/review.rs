@@ -340,6 +340,45 @@ async fn reminders_keep_open_and_the_fourteen_day_close() {
     assert_eq!(stats(&app).await["closed"], 1);
 }
 
+/// A run can propose thousands of pairs at once: the moderator sees the oldest fifty and how many wait,
+/// and each decision makes room for the next.
+#[tokio::test]
+async fn a_long_queue_shows_the_oldest_fifty_and_how_many_wait() {
+    let app = TestApp::with_config(config(ReviewMode::Manual));
+    let m = moderator(&app).await;
+    for k in 0..6 {
+        let v = app.sign_in(&format!("volunteer{k}@example.org")).await;
+        let body = json!({"kind": "help", "help_type": "groceries", "postal_codes": ["75011"], "radius_km": 5, "capacity": 10});
+        assert_eq!(app.call("POST", "/api/offers", Some(body), Some(&v)).await.0, 201);
+    }
+    for k in 0..55 {
+        let r = app.sign_in(&format!("requester{k}@example.org")).await;
+        request(&app, &r).await;
+    }
+    assert_eq!(run(&app).await["proposed"], 55);
+    let queue = async |app: &TestApp| {
+        let (status, body) = app.call("GET", "/api/moderation", None, Some(&m)).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    };
+    let first = queue(&app).await;
+    let shown = first["matches"].as_array().unwrap();
+    assert_eq!((shown.len(), first["matches_waiting"].as_u64()), (50, Some(55)));
+    let ids: Vec<&str> = shown.iter().map(|x| x["id"].as_str().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "oldest first (ids are time-ordered ULIDs): {ids:?}");
+    for (k, id) in ids.iter().take(6).enumerate() {
+        let decision = if k == 0 { "approve" } else { "reject" };
+        let (status, body) =
+            app.call("POST", &format!("/api/moderation/matches/{id}"), Some(json!({ "decision": decision })), Some(&m)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let next = queue(&app).await;
+    let shown: Vec<&str> = next["matches"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap()).collect();
+    assert_eq!((shown.len(), next["matches_waiting"].as_u64()), (49, Some(49)));
+    assert_eq!(&shown[..44], &ids[6..], "the decided ones left, the rest moved up");
+    assert_eq!((next["perks"].as_array().unwrap().len(), next["perks_waiting"].as_u64()), (0, Some(0)));
+}
+
 async fn found(app: &TestApp) -> Vec<String> {
     let (status, body) = app.call("GET", "/api/listings?postal_code=29830&radius_km=20", None, None).await;
     assert_eq!(status, 200, "{body}");

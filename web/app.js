@@ -596,9 +596,13 @@ async function moderationView(main) {
     const x = await api("POST", "/api/moderation/run", undefined, session.get());
     if (x.status === 200) await after(t("run_done", x.body.proposed)); else status.textContent = errorMessage(x.body?.error);
   } }, t("run_now"));
+  // The API shows the oldest ones of a long queue; say how many more wait.
+  const more = (shown, waiting) => (waiting > shown ? h("p", {}, t("mod_showing", shown, waiting)) : null);
   main.append(status, h("p", {}, runNow),
-    h("h2", {}, t("mod_matches")), matches.length ? h("ul", { class: "cards" }, matches) : h("p", {}, t("mod_empty")),
-    h("h2", {}, t("mod_perks")), perks.length ? h("ul", { class: "cards" }, perks) : h("p", {}, t("mod_empty")));
+    h("h2", {}, t("mod_matches")), more(matches.length, r.body.matches_waiting),
+    matches.length ? h("ul", { class: "cards" }, matches) : h("p", {}, t("mod_empty")),
+    h("h2", {}, t("mod_perks")), more(perks.length, r.body.perks_waiting),
+    perks.length ? h("ul", { class: "cards" }, perks) : h("p", {}, t("mod_empty")));
 }
 
 // ---------- statistics ----------

@@ -630,14 +630,30 @@ fn labels_of_role(community: &str, role: Option<&str>) -> Value {
     json!({ "community": community, "role": role })
 }
 
-/// `GET /api/moderation`: proposed matches (oldest first, with what a moderator needs to check them)
-/// and pending perks.
+/// How many proposals and pending perks one `GET /api/moderation` shows: the oldest first. Decisions take
+/// them out of the queue, so the next call shows the next ones; `matches_waiting` / `perks_waiting` say
+/// how many wait in all. (A run can propose thousands at once: showing them all would mean four reads
+/// each before the answer, and an answer past the API's time and size limits.)
+pub const QUEUE_PAGE: usize = 50;
+/// How many proposals' details are read at once.
+const QUEUE_READS_IN_FLIGHT: usize = 8;
+
+/// `GET /api/moderation`: the oldest [`QUEUE_PAGE`] proposed matches (with what a moderator needs to
+/// check them) and pending perks, and how many of each wait in all.
 pub async fn queue(deps: &Deps) -> Result<Value, AppError> {
+    use futures::stream::{self, StreamExt, TryStreamExt};
     let now = deps.clock.now();
+    let proposed = deps.store.query_index(&keys::matches_in("proposed"), now, MAX_MATCHES).await?;
+    let matches_waiting = proposed.len();
+    let oldest: Vec<Match> = proposed.iter().take(QUEUE_PAGE).map(|i| i.parse()).collect::<Result<_, _>>()?;
+    let with_parties: Vec<(Match, Option<Parties>)> = stream::iter(oldest)
+        .map(|m| async move { parties(deps, &m, now).await.map(|p| (m, p)) })
+        .buffered(QUEUE_READS_IN_FLIGHT)
+        .try_collect()
+        .await?;
     let mut matches = Vec::new();
-    for item in deps.store.query_index(&keys::matches_in("proposed"), now, MAX_MATCHES).await? {
-        let m: Match = item.parse()?;
-        let Some(p) = parties(deps, &m, now).await? else { continue };
+    for (m, p) in with_parties {
+        let Some(p) = p else { continue };
         matches.push(json!({
             "id": m.id,
             "help_type": m.help_type,
@@ -663,12 +679,16 @@ pub async fn queue(deps: &Deps) -> Result<Value, AppError> {
             },
         }));
     }
-    let mut perks = Vec::new();
+    let mut pending = Vec::new();
     for item in deps.store.query_index(keys::PENDING_PERKS, now, MAX_MATCHES).await? {
         let perk: Perk = item.parse()?;
-        if perk.status != "pending" {
-            continue;
+        if perk.status == "pending" {
+            pending.push(perk);
         }
+    }
+    let perks_waiting = pending.len();
+    let mut perks = Vec::new();
+    for perk in pending.into_iter().take(QUEUE_PAGE) {
         perks.push(json!({
             "id": perk.id,
             "business_name": perk.business_name,
@@ -682,7 +702,7 @@ pub async fn queue(deps: &Deps) -> Result<Value, AppError> {
             "submitted_at": rfc3339(perk.created_at),
         }));
     }
-    Ok(json!({ "matches": matches, "perks": perks }))
+    Ok(json!({ "matches": matches, "matches_waiting": matches_waiting, "perks": perks, "perks_waiting": perks_waiting }))
 }
 
 /// A moderator's decision.
