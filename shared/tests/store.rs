@@ -5,7 +5,7 @@ mod common;
 
 use serde_json::{Map, Value, json};
 use shared::store::sqlite::SqliteStore;
-use shared::store::{Cond, Item, ItemStore, Key, StoreError, WriteOp};
+use shared::store::{Cond, INCLUDING_EXPIRED, Item, ItemStore, Key, StoreError, WriteOp};
 use std::sync::Arc;
 
 const NOW: i64 = 1_800_000_000;
@@ -52,6 +52,9 @@ mod checks {
         assert!(s.get(&Key::new("P#2", "NEW"), NOW).await.unwrap().is_some());
         let sks: Vec<String> = s.query_prefix("P#2", "", NOW, 10).await.unwrap().into_iter().map(|i| i.key.sk).collect();
         assert_eq!(sks, ["FOREVER", "NEW"]);
+        // Erasure asks for what is still physically there, expired or not, so as to delete it too.
+        let all: Vec<String> = s.query_prefix("P#2", "", INCLUDING_EXPIRED, 10).await.unwrap().into_iter().map(|i| i.key.sk).collect();
+        assert_eq!(all, ["FOREVER", "NEW", "OLD"]);
         // An expired item counts as absent for conditions, not as live.
         let live = s.transact(vec![WriteOp::Check { key: Key::new("P#2", "OLD"), cond: Cond::Live }], NOW).await;
         assert!(matches!(live, Err(StoreError::Conflict)));
