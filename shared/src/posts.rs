@@ -12,7 +12,7 @@
 //!   ([`crate::geo`]), which is how searches read by key;
 //! - every write is one transaction; a member has at most [`MAX_OPEN_POSTS`] open offers and requests.
 
-use crate::clock::{DAY, UnixTime, day_of, parse_rfc3339, rfc3339};
+use crate::clock::{DAY, UnixTime, parse_rfc3339, rfc3339};
 use crate::config::ReviewMode;
 use crate::deps::Deps;
 use crate::domain::{AgeRange, BusinessCategory, Community, HelpType, ListingDomain, PostalCode, Text, bounded};
@@ -346,7 +346,7 @@ pub async fn post_offer(deps: &Deps, member: &Member, body: Value) -> Result<Cre
             };
             let mut attrs = record("offer", "help", &offer)?;
             // Indexed by the day its "keep it open" reminder is due, so housekeeping finds it by key.
-            attrs.insert(GSI1PK.into(), json!(keys::reminders_on(&day_of(offer.expires_at - crate::review::POST_REMINDER_BEFORE))));
+            attrs.insert(GSI1PK.into(), json!(crate::review::reminder_partition(offer.expires_at)));
             attrs.insert(GSI1SK.into(), json!(offer.id));
             let item = Item::new(keys::offer(&member.id, &offer.id), attrs);
             let mut areas = Vec::new();
@@ -469,7 +469,7 @@ async fn post_listing(deps: &Deps, member: &Member, side: Side, body: Value, now
     let mut copy = attrs.clone();
     index_attrs(&mut copy, "LISTING", &code, &listing.id);
     let listed = WriteOp::Put { item: Item::new(keys::listed(&member.id, &listing.id), copy), cond: Cond::Absent };
-    attrs.insert(GSI1PK.into(), json!(keys::reminders_on(&day_of(listing.expires_at - crate::review::POST_REMINDER_BEFORE))));
+    attrs.insert(GSI1PK.into(), json!(crate::review::reminder_partition(listing.expires_at)));
     attrs.insert(GSI1SK.into(), json!(listing.id));
     let item = Item::new(Key::new(keys::member_pk(&member.id), format!("{}{}", side.sk_prefix(), listing.id)), attrs);
     save_post(deps, member, item, listing.expires_at, now, vec![listed]).await?;

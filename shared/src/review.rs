@@ -37,6 +37,11 @@ pub const MATCH_REMINDER_AFTER: i64 = 7 * DAY;
 pub const SEND_LEASE: i64 = 10 * 60;
 /// How long before an open post expires its "keep it open" reminder goes out (day 25 of 30).
 pub const POST_REMINDER_BEFORE: i64 = 5 * DAY;
+
+/// The index partition (`REMIND#<day>`) of a post expiring at `expires_at`: the day its reminder is due.
+pub fn reminder_partition(expires_at: UnixTime) -> String {
+    keys::reminders_on(&day_of(expires_at - POST_REMINDER_BEFORE))
+}
 /// The most matches one queue or one housekeeping pass reads.
 const MAX_MATCHES: usize = 10_000;
 
@@ -295,7 +300,7 @@ pub async fn keep_open(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<Un
         ops.push(WriteOp::Update { key: copy.key, set: set([(EXPIRES_AT, json!(expires_at))]), cond: Cond::Live });
     }
     if kind != PostKind::HelpRequest {
-        s.insert(GSI1PK.into(), json!(keys::reminders_on(&day_of(expires_at - POST_REMINDER_BEFORE))));
+        s.insert(GSI1PK.into(), json!(reminder_partition(expires_at)));
     }
     ops.push(WriteOp::Update { key, set: s, cond: Cond::Live });
     let keep = member.expires_at.max(expires_at);
