@@ -1,5 +1,5 @@
 //! The local runner: every function's handler behind one router, the static front end, the outbox,
-//! and the embedded store — `cargo run` starts it all on 127.0.0.1:3000 (PRODUCT §7).
+//! and the embedded store — `cargo run` starts it all on 127.0.0.1:3000 (docs/PRODUCT.md §7).
 //!
 //! The handlers are the very ones each Lambda runs: an HTTP request is turned into a
 //! `lambda_http::Request` and handed to `functions/<name>`'s `handle`, so local mode cannot drift from

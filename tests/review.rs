@@ -1,4 +1,4 @@
-//! The core loop end to end (PRODUCT §2.1, §3, §4), through the HTTP API of the local application, on
+//! The core loop end to end (docs/PRODUCT.md §2.1, §3, §4), through the HTTP API of the local application, on
 //! the embedded store and on DynamoDB Local: offer and request → matching run → moderator → the same
 //! introduction to both → confirm → nothing personal left in the raw store; decline → another volunteer,
 //! never the same; reminders, keep-open, the 14-day close; withdrawal and erasure release the other side.
@@ -387,7 +387,7 @@ async fn found(app: &TestApp) -> Vec<String> {
     ids
 }
 
-/// Listings follow the same 30-day rule as help posts (PRODUCT §3): a reminder at day 25 with a "keep it
+/// Listings follow the same 30-day rule as help posts (docs/PRODUCT.md §3): a reminder at day 25 with a "keep it
 /// open" link, which keeps the listing found by the search; one not kept open disappears at day 30, and a
 /// withdrawn or erased one leaves nothing behind, its search copy included.
 async fn listings_are_reminded_kept_open_and_leave_nothing(app: TestApp) {

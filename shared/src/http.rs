@@ -6,7 +6,7 @@ use lambda_http::{Body, Request, Response};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-/// The largest request body accepted (PRODUCT §6: 413 above).
+/// The largest request body accepted (docs/PRODUCT.md §6: 413 above).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Parses the JSON body into `T` (which should `deny_unknown_fields`).

@@ -1,4 +1,4 @@
-//! Signed links and sessions (PRODUCT §5): JWT, HS256 pinned, with a purpose, a subject, an expiry and a
+//! Signed links and sessions (docs/PRODUCT.md §5): JWT, HS256 pinned, with a purpose, a subject, an expiry and a
 //! unique id (`jti`).
 //!
 //! A token of one purpose is never accepted for another (RFC 8725 §3.12): [`LinkSigner::verify`] takes the

@@ -1,4 +1,4 @@
-//! Members: registration, e-mail verification, sessions, export and erasure (PRODUCT §3, §5).
+//! Members: registration, e-mail verification, sessions, export and erasure (docs/PRODUCT.md §3, §5).
 //!
 //! Invariants:
 //! - one member per e-mail address, enforced by a marker item keyed by HMAC(e-mail) written in the same

@@ -1,4 +1,4 @@
-//! What people offer and ask for (PRODUCT §2): help offers and requests, listings for organisations,
+//! What people offer and ask for (docs/PRODUCT.md §2): help offers and requests, listings for organisations,
 //! and perks referenced by members for the business directory.
 //!
 //! Invariants:

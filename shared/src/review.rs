@@ -1,4 +1,4 @@
-//! What happens to a match after a run proposes it (PRODUCT §2.1 steps 4–6, §3):
+//! What happens to a match after a run proposes it (docs/PRODUCT.md §2.1 steps 4–6, §3):
 //!
 //! ```text
 //! proposed ──approve──▶ approved ──introduction sent to both──▶ introduced ──confirm──▶ purged
@@ -164,7 +164,7 @@ async fn capacity_ops(deps: &Deps, m: &Match, now: UnixTime, used: bool) -> Resu
     Ok(ops)
 }
 
-/// The writes that purge a match (PRODUCT §3): the match, both references, the request, the offer's
+/// The writes that purge a match (docs/PRODUCT.md §3): the match, both references, the request, the offer's
 /// used capacity (the offer itself when nothing is left), and each member left with nothing.
 async fn purge_ops(deps: &Deps, m: &Match, now: UnixTime) -> Result<Vec<WriteOp>, AppError> {
     let mut ops = vec![WriteOp::Delete { key: keys::matched(&m.id), cond: Cond::LiveWith(vec![("status".into(), json!(m.status))]) }];

@@ -3,7 +3,7 @@
 //!
 //! A counter item holds no id, no name, no postal code: only a day, a metric, and counts by help type,
 //! department (two or three characters), distance bucket and waiting time. This *is* the anonymous record
-//! PRODUCT §3 keeps after a purge — aggregated from the start, so no per-match row survives at all.
+//! docs/PRODUCT.md §3 keeps after a purge — aggregated from the start, so no per-match row survives at all.
 //! Counter items carry no `expires_at`: they survive every purge and every erasure.
 //!
 //! Each (day, metric) is spread over [`SHARDS`] items chosen at random, so that concurrent transactions

@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// A message as the outbox shows it (PRODUCT §7: `{id, to, subject, text, html, links}`).
+/// A message as the outbox shows it (docs/PRODUCT.md §7: `{id, to, subject, text, html, links}`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StoredMail {
     pub id: i64,

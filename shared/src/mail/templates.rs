@@ -113,7 +113,7 @@ impl SignIn<'_> {
 pub struct Party<'a> {
     pub email: &'a Email,
     pub first_name: &'a str,
-    /// Only when the person opted in (PRODUCT §3: a phone appears only inside the introduction).
+    /// Only when the person opted in (docs/PRODUCT.md §3: a phone appears only inside the introduction).
     pub phone: Option<&'a str>,
     pub locale: Locale,
 }
@@ -127,7 +127,7 @@ pub enum IntroKind {
     Reminder,
 }
 
-/// The introduction e-mail (PRODUCT §2.1 step 5): one text, identical for both parties, naming both, with
+/// The introduction e-mail (docs/PRODUCT.md §2.1 step 5): one text, identical for both parties, naming both, with
 /// the safety advice and the confirm / decline links. Each copy ends with its recipient's own "erase my
 /// data" link (an erase link must never reach the other person). When the two parties chose different
 /// languages, the text is given in both, French first.

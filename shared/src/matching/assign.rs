@@ -1,6 +1,6 @@
 //! The assignment of one matching run.
 //!
-//! Rules (PRODUCT §4): same help type; the request within the volunteer's radius of *any* of the
+//! Rules (docs/PRODUCT.md §4): same help type; the request within the volunteer's radius of *any* of the
 //! volunteer's postal codes; for child care, no more children than the volunteer accepts and every
 //! child's age range accepted; at most the offer's remaining capacity; blocked pairs never.
 //!
@@ -175,7 +175,7 @@ fn cells_around(p: (f64, f64), radius_km: f64) -> Vec<(i64, i64)> {
 /// What a run optimises after the number of requests served and their age.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Objective {
-    /// Prefer priority volunteers before shorter distances (PRODUCT §4). Off only to measure the
+    /// Prefer priority volunteers before shorter distances (docs/PRODUCT.md §4). Off only to measure the
     /// distance-only optimum against the greedy baseline.
     pub volunteer_priority: bool,
 }

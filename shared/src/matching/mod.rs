@@ -1,4 +1,4 @@
-//! Matching help requests with help offers (PRODUCT §4).
+//! Matching help requests with help offers (docs/PRODUCT.md §4).
 //!
 //! [`assign`] is the pure algorithm of one run: who is proposed to whom, given the open requests, the
 //! offers with their remaining capacity, and the pairs that must never come back. Reading candidates

@@ -96,7 +96,7 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
             async move { store.query_index(&pk, now, crate::search::MAX_PER_CELL).await }
         });
         let area_items: Vec<Item> = futures::future::try_join_all(reads).await?.into_iter().flatten().collect();
-        // Volunteers who also mind children come after the others for groceries (PRODUCT §4).
+        // Volunteers who also mind children come after the others for groceries (docs/PRODUCT.md §4).
         let child_minders: HashSet<String> = if help_type == "child-care" {
             HashSet::new()
         } else {
