@@ -35,7 +35,7 @@ wait_for ses-local "$ses_port"
 
 export ENTRAIDE_TEST_DYNAMODB="http://127.0.0.1:$ddb_port"
 export ENTRAIDE_TEST_SES="http://127.0.0.1:$ses_port"
-cargo test --workspace --locked --offline "$@" 2>&1 | tee "$art/cargo-test.log"
+cargo test --workspace --locked --offline --features "${ENTRAIDE_TEST_FEATURES:-entraide/services,entraide-shared/services}" "$@" 2>&1 | tee "$art/cargo-test.log"
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed; ([0-9]+) failed' "$art/cargo-test.log" | awk '{p+=$4; f+=$6} END {print p+0}')
 failed=$(grep -Eo '^test result: .* ([0-9]+) passed; ([0-9]+) failed' "$art/cargo-test.log" | awk '{p+=$4; f+=$6} END {print f+0}')
 

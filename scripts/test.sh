@@ -36,16 +36,22 @@ step "Python tools in venvs (schemathesis, openapi-spec-validator, cfn-lint; the
 [ -x .venv-sam/bin/python ] || python3 -m venv .venv-sam
 .venv-sam/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==1.170.0
 
+# Every test, those that need DynamoDB Local and the local SES included (plain `cargo test` leaves those out).
+export ENTRAIDE_TEST_FEATURES="entraide/services,entraide-shared/services"
+
 step "format and lint"
 cargo fmt --all --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked --features "$ENTRAIDE_TEST_FEATURES" -- -D warnings
 .venv/bin/cfn-lint infra/template.yaml
 SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam validate --lint --template-file infra/template.yaml --region eu-west-3
 
 step "build the binary and the tests (needs the crate registry; the tests themselves run offline)"
 # Every binary: the local runner, and each function (the runtime-interface test runs them).
-cargo build --workspace --bins --locked
-cargo test --workspace --locked --no-run
+cargo build --workspace --bins --locked --features "$ENTRAIDE_TEST_FEATURES"
+cargo test --workspace --locked --no-run --features "$ENTRAIDE_TEST_FEATURES"
+
+step "each function builds from its CodeUri, as sam build builds it, without the local-only pieces"
+bash scripts/check-lambda-packages.sh
 
 step "run the tests against DynamoDB Local, the local SES and Chromium"
 if unshare -n true 2>/dev/null; then

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use shared::config::{Config, ReviewMode};
 use shared::domain::PostalCode;
 use shared::posts::{self, Params};
-use shared::testing::{TestDeps, dynamodb_test_deps};
+use shared::testing::TestDeps;
 use std::collections::{HashMap, HashSet};
 
 const BUSINESSES: usize = 2_000;
@@ -136,9 +136,11 @@ async fn on_the_embedded_store_the_directory_matches_brute_force() {
     directory_matches_brute_force(TestDeps::with_config(Config { review: ReviewMode::Auto, ..Config::default() })).await;
 }
 
+#[cfg(feature = "services")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_dynamodb_local_the_directory_matches_brute_force() {
-    directory_matches_brute_force(dynamodb_test_deps(Config { review: ReviewMode::Auto, ..Config::default() }).await).await;
+    directory_matches_brute_force(shared::testing::dynamodb_test_deps(Config { review: ReviewMode::Auto, ..Config::default() }).await)
+        .await;
 }
 
 #[tokio::test]

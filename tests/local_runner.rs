@@ -203,6 +203,7 @@ async fn on_the_embedded_store_a_member_registers_signs_in_exports_and_erases_wi
 
 /// The settings that put the runner on the AWS adapters: DynamoDB Local (a fresh table named after
 /// `table`), the local SES, a fixed secret made of `secret_byte`. Also returns the SES endpoint.
+#[cfg(feature = "services")]
 fn aws_env(table: &str, secret_byte: &str) -> (Vec<(&'static str, String)>, String) {
     let ddb = std::env::var("ENTRAIDE_TEST_DYNAMODB")
         .expect("ENTRAIDE_TEST_DYNAMODB is not set: run scripts/test.sh, which starts DynamoDB Local");
@@ -216,6 +217,7 @@ fn aws_env(table: &str, secret_byte: &str) -> (Vec<(&'static str, String)>, Stri
     (env, ses)
 }
 
+#[cfg(feature = "services")]
 #[tokio::test]
 async fn on_dynamodb_local_and_the_local_ses_the_same_flow_passes() {
     let dir = tempfile::tempdir().unwrap();
@@ -254,6 +256,7 @@ fn contains_number_ignores_longer_numbers() {
 }
 
 /// Every mail the local SES holds for `to`, as (subject, text).
+#[cfg(feature = "services")]
 async fn ses_mails(http: &reqwest::Client, endpoint: &str, to: &str) -> Vec<(String, String)> {
     let store: Value = http.get(format!("{endpoint}/store")).send().await.unwrap().json().await.unwrap();
     store["emails"]
@@ -268,6 +271,7 @@ async fn ses_mails(http: &reqwest::Client, endpoint: &str, to: &str) -> Vec<(Str
 /// The core loop through the real binary on the AWS adapters (DynamoDB Local, the local SES): two
 /// people sign in by the links SES received, post, a run introduces them (auto review), both get the
 /// same text through SES, one confirms, and neither the table nor the logs hold anything of them.
+#[cfg(feature = "services")]
 #[tokio::test]
 async fn on_dynamodb_local_and_the_local_ses_a_match_is_introduced_confirmed_and_purged() {
     let dir = tempfile::tempdir().unwrap();

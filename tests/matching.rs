@@ -7,7 +7,7 @@ use shared::config::{Config, ReviewMode};
 use shared::matching::run::run;
 use shared::members::{Member, authenticate};
 use shared::posts::{post_offer, post_request};
-use shared::testing::{TestDeps, dynamodb_test_deps};
+use shared::testing::TestDeps;
 use std::collections::HashMap;
 
 /// `n` signed-in members, registered 16 at a time.
@@ -143,8 +143,13 @@ async fn on_the_embedded_store_eight_concurrent_runs_never_overfill() {
     eight_concurrent_runs_never_overfill(TestDeps::with_config(Config { review: ReviewMode::Auto, ..Config::default() }), 200, 400).await;
 }
 
+#[cfg(feature = "services")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn on_dynamodb_local_eight_concurrent_runs_over_1000_offers_and_2000_requests_never_overfill() {
-    eight_concurrent_runs_never_overfill(dynamodb_test_deps(Config { review: ReviewMode::Auto, ..Config::default() }).await, 1_000, 2_000)
-        .await;
+    eight_concurrent_runs_never_overfill(
+        shared::testing::dynamodb_test_deps(Config { review: ReviewMode::Auto, ..Config::default() }).await,
+        1_000,
+        2_000,
+    )
+    .await;
 }

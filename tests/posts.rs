@@ -7,7 +7,7 @@ use common::TestApp;
 use serde_json::{Value, json};
 use shared::clock::DAY;
 use shared::config::{Config, ReviewMode};
-use shared::testing::{TestDeps, dynamodb_test_deps};
+use shared::testing::TestDeps;
 
 fn auto() -> Config {
     Config { review: ReviewMode::Auto, ..Config::default() }
@@ -105,9 +105,10 @@ async fn on_the_embedded_store_every_kind_can_be_posted_seen_withdrawn_and_expir
     every_kind_can_be_posted_seen_withdrawn_and_expires(TestApp::with_config(auto())).await;
 }
 
+#[cfg(feature = "services")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_dynamodb_local_every_kind_can_be_posted_seen_withdrawn_and_expires() {
-    every_kind_can_be_posted_seen_withdrawn_and_expires(TestApp::on(dynamodb_test_deps(auto()).await)).await;
+    every_kind_can_be_posted_seen_withdrawn_and_expires(TestApp::on(shared::testing::dynamodb_test_deps(auto()).await)).await;
 }
 
 async fn erasing_a_member_keeps_their_perks_listed_without_them(a: TestApp) {
@@ -131,9 +132,10 @@ async fn on_the_embedded_store_erasing_a_member_keeps_their_perks_listed_without
     erasing_a_member_keeps_their_perks_listed_without_them(TestApp::with_config(auto())).await;
 }
 
+#[cfg(feature = "services")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_dynamodb_local_erasing_a_member_keeps_their_perks_listed_without_them() {
-    erasing_a_member_keeps_their_perks_listed_without_them(TestApp::on(dynamodb_test_deps(auto()).await)).await;
+    erasing_a_member_keeps_their_perks_listed_without_them(TestApp::on(shared::testing::dynamodb_test_deps(auto()).await)).await;
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use shared::config::{Config, ReviewMode};
 use shared::domain::Email;
 use shared::mail::outbox::StoredMail;
 use shared::mail::{MailError, Mailer, OutgoingMail};
-use shared::testing::{TestDeps, dynamodb_test_deps};
+use shared::testing::TestDeps;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -171,9 +171,10 @@ async fn the_whole_loop_leaves_nothing_personal_embedded() {
     the_whole_loop_leaves_nothing_personal(TestApp::with_config(config(ReviewMode::Manual))).await;
 }
 
+#[cfg(feature = "services")]
 #[tokio::test]
 async fn the_whole_loop_leaves_nothing_personal_dynamodb_local() {
-    the_whole_loop_leaves_nothing_personal(TestApp::on(dynamodb_test_deps(config(ReviewMode::Manual)).await)).await;
+    the_whole_loop_leaves_nothing_personal(TestApp::on(shared::testing::dynamodb_test_deps(config(ReviewMode::Manual)).await)).await;
 }
 
 async fn a_declined_request_goes_to_another_volunteer_never_the_same(app: TestApp) {
@@ -211,9 +212,13 @@ async fn a_declined_request_goes_to_another_volunteer_never_the_same_embedded() 
     a_declined_request_goes_to_another_volunteer_never_the_same(TestApp::with_config(config(ReviewMode::Auto))).await;
 }
 
+#[cfg(feature = "services")]
 #[tokio::test]
 async fn a_declined_request_goes_to_another_volunteer_never_the_same_dynamodb_local() {
-    a_declined_request_goes_to_another_volunteer_never_the_same(TestApp::on(dynamodb_test_deps(config(ReviewMode::Auto)).await)).await;
+    a_declined_request_goes_to_another_volunteer_never_the_same(TestApp::on(
+        shared::testing::dynamodb_test_deps(config(ReviewMode::Auto)).await,
+    ))
+    .await;
 }
 
 #[tokio::test]
@@ -458,9 +463,11 @@ async fn listings_are_reminded_kept_open_and_leave_nothing_embedded() {
     listings_are_reminded_kept_open_and_leave_nothing(TestApp::with_config(config(ReviewMode::Auto))).await;
 }
 
+#[cfg(feature = "services")]
 #[tokio::test]
 async fn listings_are_reminded_kept_open_and_leave_nothing_dynamodb_local() {
-    listings_are_reminded_kept_open_and_leave_nothing(TestApp::on(dynamodb_test_deps(config(ReviewMode::Auto)).await)).await;
+    listings_are_reminded_kept_open_and_leave_nothing(TestApp::on(shared::testing::dynamodb_test_deps(config(ReviewMode::Auto)).await))
+        .await;
 }
 
 /// A mailer that lets `pass` sends through, then fails `failures` sends, then delivers again.

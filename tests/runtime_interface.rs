@@ -6,6 +6,8 @@
 //! (`/2018-06-01/runtime/invocation/next`, `…/{id}/response`, `…/{id}/error`, `/init/error`). The
 //! binaries are the ones `cargo build --workspace --bins` leaves in `target/debug/`.
 
+#![cfg(feature = "services")]
+
 use entraide::emulator::{LambdaProcess, Outcome};
 use serde_json::{Value, json};
 use shared::clock::SystemClock;

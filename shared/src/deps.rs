@@ -5,10 +5,12 @@ use crate::config::Config;
 use crate::crypto::{KeyedHasher, Secret};
 use crate::links::LinkSigner;
 use crate::mail::Mailer;
+#[cfg(feature = "embedded")]
 use crate::mail::outbox::Outbox;
 use crate::mail::ses::SesMailer;
 use crate::store::ItemStore;
 use crate::store::dynamo::DynamoStore;
+#[cfg(feature = "embedded")]
 use crate::store::sqlite::SqliteStore;
 use std::sync::Arc;
 
@@ -53,6 +55,7 @@ impl Deps {
     }
 
     /// An in-memory embedded store and outbox (fast tests). Returns the outbox to read mail back.
+    #[cfg(feature = "embedded")]
     pub fn in_memory(config: Config, clock: Arc<dyn Clock>) -> Result<(Deps, Outbox), StartupError> {
         let outbox = Outbox::in_memory()?;
         let store = SqliteStore::in_memory()?;

@@ -32,4 +32,5 @@ pub mod search;
 pub mod stats;
 pub mod store;
 pub mod telemetry;
+#[cfg(feature = "test-kit")]
 pub mod testing;

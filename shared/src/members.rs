@@ -211,6 +211,7 @@ pub async fn register(deps: &Deps, body: RegisterBody) -> Result<(), AppError> {
 
 /// Creates an already verified member without sending any e-mail: only for the local runner's synthetic
 /// `--demo` data (addresses at `example.org`). Counted in the statistics like a registration.
+#[cfg(feature = "demo")]
 pub async fn create_verified(deps: &Deps, body: RegisterBody) -> Result<Member, AppError> {
     let now = deps.clock.now();
     let reg = body.parse()?;

@@ -39,6 +39,7 @@ async fn the_outbox_keeps_every_message_with_its_links() {
     assert!(again[0].html.contains("Élodie") && again[0].text.contains("http://127.0.0.1:3000/link#verify-token"));
 }
 
+#[cfg(feature = "services")]
 #[tokio::test]
 async fn ses_delivers_text_and_html_in_utf8_to_the_recipient() {
     let marker = ulid::Ulid::generate().to_string();

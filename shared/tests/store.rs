@@ -287,6 +287,7 @@ async fn embedded_on_disk() -> Arc<dyn ItemStore> {
     Arc::new(SqliteStore::open(&dir).unwrap())
 }
 
+#[cfg(feature = "services")]
 async fn dynamodb() -> Arc<dyn ItemStore> {
     Arc::new(common::dynamodb().await)
 }
@@ -295,6 +296,7 @@ macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod embedded { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::checks::$name(super::embedded().await).await } )* }
         mod embedded_on_disk { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::checks::$name(super::embedded_on_disk().await).await } )* }
+        #[cfg(feature = "services")]
         mod dynamodb_local { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::checks::$name(super::dynamodb().await).await } )* }
     };
 }

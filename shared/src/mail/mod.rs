@@ -4,6 +4,7 @@
 //! Messages are built by [`templates`], in the member's language, as text and HTML, and always carry an
 //! "erase my data" link.
 
+#[cfg(feature = "embedded")]
 pub mod outbox;
 pub mod ses;
 pub mod templates;

@@ -11,6 +11,7 @@
 
 pub mod dynamo;
 pub mod keys;
+#[cfg(feature = "embedded")]
 pub mod sqlite;
 
 use crate::clock::UnixTime;
@@ -200,6 +201,7 @@ pub(crate) fn check_transaction(ops: &[WriteOp]) -> Result<(), StoreError> {
 }
 
 /// Evaluates a condition against the current item (shared by the embedded store and its tests).
+#[cfg(feature = "embedded")]
 pub(crate) fn cond_holds(cond: &Cond, current: Option<&Item>, now: UnixTime) -> bool {
     let live = current.filter(|i| i.is_live(now));
     match cond {
