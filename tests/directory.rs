@@ -4,8 +4,9 @@
 
 use serde_json::{Value, json};
 use shared::config::{Config, ReviewMode};
+use shared::directory::{self, Params};
 use shared::domain::PostalCode;
-use shared::posts::{self, Params};
+use shared::posts;
 use shared::testing::TestDeps;
 use std::collections::{HashMap, HashSet};
 
@@ -66,7 +67,7 @@ async fn search_all(t: &TestDeps, params: &[(&str, String)]) -> Vec<(String, f64
         if let Some(c) = &cursor {
             q.insert("cursor".into(), c.clone());
         }
-        let page: Value = posts::search_businesses(&t.deps, Params(&q)).await.unwrap_or_else(|e| panic!("{params:?}: {e}"));
+        let page: Value = directory::search_businesses(&t.deps, Params(&q)).await.unwrap_or_else(|e| panic!("{params:?}: {e}"));
         for item in page["items"].as_array().unwrap() {
             seen.push((item["id"].as_str().unwrap().to_owned(), item["distance_km"].as_f64().unwrap()));
         }
@@ -158,7 +159,7 @@ async fn an_edited_or_foreign_cursor_is_refused_and_pending_perks_are_not_listed
         m.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         m
     };
-    let first = posts::search_businesses(&t.deps, Params(&q(&[]))).await.unwrap();
+    let first = directory::search_businesses(&t.deps, Params(&q(&[]))).await.unwrap();
     let cursor = first["next_cursor"].as_str().unwrap().to_owned();
     let mut edited = cursor.clone().into_bytes();
     edited[3] = if edited[3] == b'A' { b'B' } else { b'A' };
@@ -168,7 +169,7 @@ async fn an_edited_or_foreign_cursor_is_refused_and_pending_perks_are_not_listed
         ("other query", q(&[("cursor", &cursor), ("radius_km", "20")])),
         ("garbage", q(&[("cursor", "x")])),
     ] {
-        let err = posts::search_businesses(&t.deps, Params(&params)).await.unwrap_err();
+        let err = directory::search_businesses(&t.deps, Params(&params)).await.unwrap_err();
         assert_eq!((err.status(), err.code()), (400, "invalid_cursor"), "{name}");
     }
     // Manual review: a new perk waits for a moderator and is not listed.
@@ -177,6 +178,6 @@ async fn an_edited_or_foreign_cursor_is_refused_and_pending_perks_are_not_listed
     let member = shared::members::authenticate(&manual.deps, Some(&session)).await.unwrap();
     let body = json!({"kind": "perk", "business_name": "En attente", "postal_code": "75011", "category": "food", "perk": "Pas encore", "communities": ["health"]});
     assert_eq!(posts::post_offer(&manual.deps, &member, body).await.unwrap().status, "pending");
-    let page = posts::search_businesses(&manual.deps, Params(&q(&[]))).await.unwrap();
+    let page = directory::search_businesses(&manual.deps, Params(&q(&[]))).await.unwrap();
     assert!(page["items"].as_array().unwrap().is_empty());
 }

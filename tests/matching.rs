@@ -83,7 +83,7 @@ async fn a_run_proposes_within_the_rules_and_a_second_run_proposes_nothing_twice
     assert_eq!(matched.attrs["status"], "introduced", "auto review: the same run sends the introduction");
     assert!(matched.attrs["distance_km"].as_f64().unwrap() < 5.0);
     // Erasing one party removes the match and every reference to it.
-    shared::members::erase(&t.deps, &m[2].id, None, t.deps.clock.now()).await.unwrap();
+    shared::privacy::erase(&t.deps, &m[2].id, None, t.deps.clock.now()).await.unwrap();
     let dump = t.deps.store.dump().await.unwrap();
     let id = matched.attrs["id"].as_str().unwrap();
     assert!(dump.iter().all(|i| !i.key.pk.contains(id) && !i.key.sk.contains(id)), "the match outlived the erasure");

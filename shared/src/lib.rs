@@ -1,36 +1,54 @@
 //! The Entraide library: everything that is not HTTP plumbing.
 //!
-//! Function crates (`functions/*`) and the local runner only wire what lives here:
-//! - [`domain`]: parsed types (`Email`, `FirstName`, `PostalCode`, taxonomy codes…); past a handler,
-//!   nothing takes a raw `String`.
-//! - [`error`]: the one error type and its one mapping to `{"error":{code,message,field}}` + status.
-//! - [`store`]: the store port, its key module, the DynamoDB and embedded (SQLite) adapters.
-//! - [`mail`]: the mailer port, the SES and outbox adapters, the e-mail templates.
-//! - [`links`]: signed, single-use, purpose-bound links and sessions.
-//! - [`members`]: registration, verification, export and erasure.
-//! - [`http`]: request parsing and JSON responses for `lambda_http` handlers.
-//! - [`matching`]: the assignment and the matching run; [`review`]: moderation, introductions, confirm/decline.
-//! - [`stats`]: anonymous day counters and `GET /api/stats`.
-//! - [`deps`]: configuration and the clients built once per cold start.
+//! Function crates (`functions/*`) and the local runner only wire what lives here. Modules are layered;
+//! each imports only modules of the layers before it (and earlier ones of its own layer), never one
+//! after it — `tests/layers.rs` reads every `crate::` path and fails on an upward one. In order:
+//!
+//! 1. **Foundations**: [`clock`], [`crypto`], [`error`] (the one error type, mapped once to a status),
+//!    [`json`] (bodies into typed structs with field errors), [`domain`] (parsed types: `Email`,
+//!    `PostalCode`, taxonomy codes…), [`geo`] (cells and distances), [`config`], [`telemetry`].
+//! 2. **Ports and adapters**: [`store`] (the item store: DynamoDB, and SQLite behind the `embedded`
+//!    feature), [`mail`] (SES, the outbox behind `embedded`, the templates), [`links`] (signed links).
+//! 3. **Wiring**: [`deps`], the clients built once per cold start.
+//! 4. **Records**: [`records`], every stored item as a type that knows its keys ([`records::keys`]).
+//! 5. **Use cases**, in this order: [`stats`] (anonymous counters and `GET /api/stats`), [`members`]
+//!    (register, sessions, verify), [`directory`] (searches by distance), [`matches`] (a match's life
+//!    after a run: release, introduce, answers, housekeeping), [`posts`] (help, listings, perks,
+//!    withdraw), [`matching`] (the assignment and the run), [`moderation`] (queue and decisions).
+//! 6. **Compositions** spanning several use cases: [`privacy`] (export, erase), [`confirm`] (what a link does).
+//! 7. **Edge**: [`http`] (requests and responses of `lambda_http`), [`lambda`] (a function's `main`),
+//!    and `testing` (helpers for tests, behind the `test-kit` feature).
 
+// 1. Foundations
 pub mod clock;
-pub mod config;
 pub mod crypto;
-pub mod deps;
-pub mod domain;
 pub mod error;
+pub mod json;
+pub mod domain;
 pub mod geo;
+pub mod config;
+pub mod telemetry;
+// 2. Ports and adapters
+pub mod store;
+pub mod mail;
+pub mod links;
+// 3. Wiring
+pub mod deps;
+// 4. Records
+pub mod records;
+// 5. Use cases
+pub mod stats;
+pub mod members;
+pub mod directory;
+pub mod matches;
+pub mod posts;
+pub mod matching;
+pub mod moderation;
+// 6. Compositions
+pub mod privacy;
+pub mod confirm;
+// 7. Edge
 pub mod http;
 pub mod lambda;
-pub mod links;
-pub mod mail;
-pub mod matching;
-pub mod members;
-pub mod posts;
-pub mod review;
-pub mod search;
-pub mod stats;
-pub mod store;
-pub mod telemetry;
 #[cfg(feature = "test-kit")]
 pub mod testing;

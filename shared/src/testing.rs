@@ -59,8 +59,8 @@ pub async fn sign_in(deps: &Deps, outbox: &Outbox, email: &str, first_name: &str
     };
     crate::members::register(deps, body).await.expect("registration");
     let token = latest_link(&outbox.list().expect("outbox readable"), email, "verify").expect("a verify link in the outbox");
-    match crate::members::follow_link(deps, &token).await.expect("verification") {
-        crate::members::LinkOutcome::Verified { session, .. } => session.as_str().to_owned(),
+    match crate::confirm::follow_link(deps, &token).await.expect("verification") {
+        crate::confirm::LinkOutcome::Verified { session, .. } => session.as_str().to_owned(),
         other => panic!("expected a session, got {other:?}"),
     }
 }

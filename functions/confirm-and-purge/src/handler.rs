@@ -7,9 +7,9 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::clock::rfc3339;
+use shared::confirm::{self, LinkOutcome};
 use shared::deps::Deps;
 use shared::http;
-use shared::members::{self, LinkOutcome};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,7 +21,7 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     http::respond(
         async {
             let body: ConfirmBody = http::parse_json(&req)?;
-            let answer = match members::follow_link(deps, &body.token).await? {
+            let answer = match confirm::follow_link(deps, &body.token).await? {
                 LinkOutcome::Verified { session, session_expires_at } => json!({
                     "action": "verified",
                     "session": session.as_str(),
@@ -41,6 +41,7 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::members;
     use shared::testing::{TestDeps, event, read};
 
     async fn registered(t: &TestDeps) {

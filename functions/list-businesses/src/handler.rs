@@ -3,14 +3,14 @@
 
 use lambda_http::{Body, Request, Response};
 use shared::deps::Deps;
+use shared::directory::{self, Params};
 use shared::http;
-use shared::posts::{self, Params};
 
 pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     http::respond(
         async {
             let query = http::query(&req);
-            Ok(http::json(200, &posts::search_businesses(deps, Params(&query)).await?))
+            Ok(http::json(200, &directory::search_businesses(deps, Params(&query)).await?))
         }
         .await,
     )

@@ -4,16 +4,16 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::deps::Deps;
 use shared::error::AppError;
-use shared::{http, members};
+use shared::{http, members, privacy};
 
 pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     http::respond(
         async {
             let member = members::authenticate(deps, http::bearer(&req)).await?;
             match req.method().as_str() {
-                "GET" => Ok(http::json(200, &members::export(deps, &member).await?)),
+                "GET" => Ok(http::json(200, &privacy::export(deps, &member).await?)),
                 "DELETE" => {
-                    members::erase(deps, &member.id, None, deps.clock.now()).await?;
+                    privacy::erase(deps, &member.id, None, deps.clock.now()).await?;
                     Ok(http::json(200, &json!({ "status": "erased" })))
                 }
                 _ => Err(AppError::MethodNotAllowed),
@@ -32,8 +32,8 @@ mod tests {
         let body: members::RegisterBody = http::parse_json(&event("register", &[])).unwrap();
         members::register(&t.deps, body).await.unwrap();
         let token = t.latest_link("lea.martin@example.org", "verify");
-        match members::follow_link(&t.deps, &token).await.unwrap() {
-            members::LinkOutcome::Verified { session, .. } => session.as_str().to_owned(),
+        match shared::confirm::follow_link(&t.deps, &token).await.unwrap() {
+            shared::confirm::LinkOutcome::Verified { session, .. } => session.as_str().to_owned(),
             other => panic!("{other:?}"),
         }
     }

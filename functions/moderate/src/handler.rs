@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 use shared::deps::Deps;
 use shared::error::AppError;
-use shared::review::{self, Decision};
+use shared::moderation::{self, Decision};
 use shared::{http, matching};
 
 #[derive(Deserialize)]
@@ -22,11 +22,11 @@ struct DecisionBody {
 pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     http::respond(
         async {
-            let moderator = review::moderator(deps, http::bearer(&req)).await?;
+            let moderator = moderation::moderator(deps, http::bearer(&req)).await?;
             let path = req.uri().path().to_owned();
             let not_found = || AppError::NotFound { code: "not_found", message: "no such moderation route".into() };
             match (req.method().as_str(), path.as_str()) {
-                ("GET", "/api/moderation") => Ok(http::json(200, &review::queue(deps).await?)),
+                ("GET", "/api/moderation") => Ok(http::json(200, &moderation::queue(deps).await?)),
                 ("POST", "/api/moderation/run") => {
                     let summary = matching::run::run(deps).await?;
                     Ok(http::json(200, &serde_json::to_value(summary).map_err(AppError::unexpected)?))
@@ -34,13 +34,13 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
                 ("POST", p) if p.starts_with("/api/moderation/matches/") => {
                     let id = http::path_param(&req, "id").ok_or_else(not_found)?;
                     let body: DecisionBody = http::parse_json(&req)?;
-                    let status = review::decide_match(deps, &moderator, &id, body.decision).await?;
+                    let status = moderation::decide_match(deps, &moderator, &id, body.decision).await?;
                     Ok(http::json(200, &json!({ "id": id, "status": status })))
                 }
                 ("POST", p) if p.starts_with("/api/moderation/perks/") => {
                     let id = http::path_param(&req, "id").ok_or_else(not_found)?;
                     let body: DecisionBody = http::parse_json(&req)?;
-                    let status = review::decide_perk(deps, &moderator, &id, body.decision).await?;
+                    let status = moderation::decide_perk(deps, &moderator, &id, body.decision).await?;
                     Ok(http::json(200, &json!({ "id": id, "status": status })))
                 }
                 _ => Err(not_found()),

@@ -5,6 +5,7 @@
 //! `Debug`, so a stray `?field` in a log line cannot leak them.
 
 mod email;
+mod fields;
 mod first_name;
 mod phone;
 pub mod postal;
@@ -12,6 +13,7 @@ pub mod taxonomy;
 mod text;
 
 pub use email::Email;
+pub use fields::{postal, radius, text};
 pub use first_name::FirstName;
 pub use phone::Phone;
 pub use postal::PostalCode;

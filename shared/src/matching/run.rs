@@ -12,17 +12,17 @@ use crate::deps::Deps;
 use crate::domain::{PostalCode, Taxonomy};
 use crate::error::AppError;
 use crate::geo;
-use crate::posts::{HelpRequest, OfferArea};
+use crate::records::keys;
+pub use crate::records::post::MAX_REQUESTS_PER_RUN;
+use crate::records::post::{HelpRequest, OfferArea};
 use crate::stats::{self, Metric};
-use crate::store::{Cond, ENTITY, GSI1PK, GSI1SK, Item, StoreError, WriteOp, keys};
+use crate::store::{Cond, ENTITY, GSI1PK, GSI1SK, Item, StoreError, WriteOp};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 use tracing::{info, warn};
 
-/// Open requests read per help type and run (more waits for the next run, oldest first).
-pub const MAX_REQUESTS_PER_RUN: usize = 20_000;
 /// The largest offer radius (km): the cells read around each request.
 const MAX_RADIUS_KM: f64 = 50.0;
 
@@ -37,8 +37,8 @@ pub struct RunSummary {
     pub unserved: usize,
     pub cells_read: usize,
     /// Introductions sent after the proposals (auto review, or approved by a moderator).
-    pub introductions: crate::review::IntroSummary,
-    pub housekeeping: crate::review::HousekeepingSummary,
+    pub introductions: crate::matches::introduce::IntroSummary,
+    pub housekeeping: crate::matches::housekeeping::HousekeepingSummary,
     pub ms: u64,
 }
 
@@ -93,7 +93,7 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
         let reads = cells.iter().map(|c| {
             let store = deps.store.clone();
             let pk = keys::offer_areas_in(help_type, c);
-            async move { store.query_index(&pk, now, crate::search::MAX_PER_CELL).await }
+            async move { store.query_index(&pk, now, crate::directory::search::MAX_PER_CELL).await }
         });
         let area_items: Vec<Item> = futures::future::try_join_all(reads).await?.into_iter().flatten().collect();
         // Volunteers who also mind children come after the others for groceries (docs/PRODUCT.md §4).
@@ -103,7 +103,7 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
             let reads = cells.iter().map(|c| {
                 let store = deps.store.clone();
                 let pk = keys::offer_areas_in("child-care", c);
-                async move { store.query_index(&pk, now, crate::search::MAX_PER_CELL).await }
+                async move { store.query_index(&pk, now, crate::directory::search::MAX_PER_CELL).await }
             });
             futures::future::try_join_all(reads)
                 .await?
@@ -190,8 +190,8 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
             }
         }
     }
-    summary.introductions = crate::review::introduce_approved(deps).await?;
-    summary.housekeeping = crate::review::housekeeping(deps).await?;
+    summary.introductions = crate::matches::introduce::introduce_approved(deps).await?;
+    summary.housekeeping = crate::matches::housekeeping::housekeeping(deps).await?;
     summary.ms = started.elapsed().as_millis() as u64;
     info!(
         open_requests = summary.open_requests,
@@ -212,13 +212,21 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
     Ok(summary)
 }
 
+/// The status a new proposal starts in.
+fn first_status(deps: &Deps) -> &'static str {
+    match deps.config.review {
+        crate::config::ReviewMode::Manual => "proposed",
+        crate::config::ReviewMode::Auto => "approved",
+    }
+}
+
 async fn propose(deps: &Deps, offer: &Offer, o: &OfferRef, r: &RequestRef, distance_km: f64, now: i64) -> Result<(), AppError> {
     let k = o.active;
     if k + 1 > o.capacity {
         return Err(AppError::Conflict { code: "full", message: "the offer is full".into() });
     }
     let id = ulid::Ulid::generate().to_string();
-    let status = crate::review::first_status(deps);
+    let status = first_status(deps);
     let department = PostalCode::parse(&r.request.postal_code).ok().map(|c| c.department().to_owned());
     let mut record = Map::from_iter([
         (ENTITY.into(), json!("match")),
@@ -236,7 +244,7 @@ async fn propose(deps: &Deps, offer: &Offer, o: &OfferRef, r: &RequestRef, dista
         ("created_at".into(), json!(now)),
         ("expires_at".into(), json!(r.request.expires_at.min(o.expires_at))),
     ]);
-    record.extend(crate::review::index_attrs(status, now, &id));
+    record.extend(crate::records::matched::index_attrs(status, now, &id));
     let next = Map::from_iter([("active_matches".into(), json!(k + 1))]);
     let mut ops = vec![
         WriteOp::Put { item: Item::new(keys::matched(&id), record), cond: Cond::Absent },

@@ -5,12 +5,11 @@
 //! - an item whose `expires_at` is not in the future does not exist: no read returns it, and
 //!   [`Cond::Absent`] holds for it (DynamoDB deletes expired items only within days, DynamoDB Local never);
 //! - [`ItemStore::transact`] applies all operations or none; a failed condition is [`StoreError::Conflict`];
-//! - keys are built only in [`keys`], so no key ever carries personal data.
+//! - keys are built only in [`crate::records::keys`], so no key ever carries personal data.
 //!
 //! Business rules live above this port (e.g. [`crate::members`]), written once for both stores.
 
 pub mod dynamo;
-pub mod keys;
 #[cfg(feature = "embedded")]
 pub mod sqlite;
 

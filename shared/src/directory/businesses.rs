@@ -1,0 +1,43 @@
+//! `GET /api/businesses`: the perks directory.
+
+use super::params::Params;
+use super::search::{display_km, geo_search};
+use crate::deps::Deps;
+use crate::domain::{BusinessCategory, Community, PostalCode};
+use crate::error::AppError;
+use crate::records::perk::Perk;
+use serde_json::{Value, json};
+
+/// `GET /api/businesses`: approved perks within `radius_km` (1–100, default 10) of `postal_code`, by
+/// distance, optionally of one `category` and for one `community`; `limit` 1–50 (default 20).
+pub async fn search_businesses(deps: &Deps, params: Params<'_>) -> Result<Value, AppError> {
+    let q = params.geo_query("PERK", 10, &["category", "community"])?;
+    let category = params.get("category").map(BusinessCategory::parse).transpose().map_err(|e| e.at("category"))?;
+    let community = params.get("community").map(Community::parse).transpose().map_err(|e| e.at("community"))?;
+    let now = deps.clock.now();
+    let page = geo_search(deps, &q, now, |item| {
+        let perk: Perk = item.parse().ok()?;
+        if perk.status != "approved"
+            || category.as_ref().is_some_and(|c| c.as_str() != perk.category)
+            || community.as_ref().is_some_and(|c| !perk.communities.iter().any(|p| p == c.as_str()))
+        {
+            return None;
+        }
+        Some((PostalCode::parse(&perk.postal_code).ok()?, perk.id))
+    })
+    .await?;
+    let items: Vec<Value> = page
+        .hits
+        .iter()
+        .filter_map(|h| {
+            let p: Perk = h.item.parse().ok()?;
+            let department = PostalCode::parse(&p.postal_code).ok()?.department().to_owned();
+            Some(json!({
+                "id": p.id, "name": p.business_name, "address": p.address, "postal_code": p.postal_code,
+                "department": department, "category": p.category, "perk": p.perk, "communities": p.communities,
+                "quantity": p.quantity, "ends_on": p.ends_on, "distance_km": display_km(h.distance_km),
+            }))
+        })
+        .collect();
+    Ok(json!({ "items": items, "next_cursor": page.next_cursor }))
+}

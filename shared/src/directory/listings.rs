@@ -1,0 +1,46 @@
+//! `GET /api/listings`: listings for organisations, nothing personal shown.
+
+use super::params::Params;
+use super::search::{display_km, geo_search};
+use crate::clock::{DAY, rfc3339};
+use crate::deps::Deps;
+use crate::domain::{ListingDomain, PostalCode};
+use crate::error::AppError;
+use crate::records::post::{Listing, Side};
+use serde_json::{Value, json};
+
+/// `GET /api/listings`: published listings within `radius_km` (1–100, default 20) of `postal_code`,
+/// optionally of one `domain` and one `type` (`offer` or `request`). Nothing personal is shown.
+pub async fn search_listings(deps: &Deps, params: Params<'_>) -> Result<Value, AppError> {
+    let q = params.geo_query("LISTING", 20, &["domain", "type"])?;
+    let domain = params.get("domain").map(ListingDomain::parse).transpose().map_err(|e| e.at("domain"))?;
+    let side = match params.get("type") {
+        None => None,
+        Some("offer") => Some(Side::Offer),
+        Some("request") => Some(Side::Request),
+        Some(_) => return Err(AppError::invalid("invalid_type_filter", "type", "type must be offer or request")),
+    };
+    let now = deps.clock.now();
+    let page = geo_search(deps, &q, now, |item| {
+        let l: Listing = item.parse().ok()?;
+        if domain.as_ref().is_some_and(|d| d.as_str() != l.domain) || side.is_some_and(|s| s != l.side) {
+            return None;
+        }
+        Some((PostalCode::parse(&l.postal_code).ok()?, l.id))
+    })
+    .await?;
+    let items: Vec<Value> = page
+        .hits
+        .iter()
+        .filter_map(|h| {
+            let l: Listing = h.item.parse().ok()?;
+            let department = PostalCode::parse(&l.postal_code).ok()?.department().to_owned();
+            Some(json!({
+                "id": l.id, "type": l.side, "domain": l.domain, "postal_code": l.postal_code, "department": department,
+                "title": l.title, "text": l.text, "published_at": rfc3339(l.created_at),
+                "age_days": (now - l.created_at).max(0) / DAY, "distance_km": display_km(h.distance_km),
+            }))
+        })
+        .collect();
+    Ok(json!({ "items": items, "next_cursor": page.next_cursor }))
+}

@@ -1,0 +1,108 @@
+//! A moderator's decision on a proposed match or a pending perk.
+
+use super::Decision;
+use crate::deps::Deps;
+use crate::error::AppError;
+use crate::mail::templates::IntroKind;
+use crate::matches::introduce::{Sent, introduce};
+use crate::matches::release::{count, release_ops};
+use crate::matches::{load_match, set};
+use crate::records::keys;
+use crate::records::load;
+use crate::records::matched::{Match, index_attrs};
+use crate::records::member::Member;
+use crate::records::perk::{Perk, perk_key};
+use crate::stats::Metric;
+use crate::store::{Cond, GSI1PK, GSI1SK, Key, StoreError, WriteOp};
+use serde_json::json;
+use tracing::{info, warn};
+
+/// `POST /api/moderation/matches/{id}`: approve (the introduction goes out now) or reject (the request
+/// goes back to the open index; this pair never comes back). Returns the match's new status.
+pub async fn decide_match(deps: &Deps, moderator: &Member, id: &str, decision: Decision) -> Result<&'static str, AppError> {
+    if ulid::Ulid::from_string(id).is_err() {
+        return Err(AppError::bad_request("invalid_id", Some("id".into()), "this is not an id"));
+    }
+    let now = deps.clock.now();
+    let not_found = || AppError::NotFound { code: "not_found", message: "no proposed match with this id".into() };
+    let m = load_match(deps, id, now).await?.ok_or_else(not_found)?;
+    if m.status != "proposed" {
+        return Err(AppError::Conflict { code: "already_decided", message: "this match was already decided".into() });
+    }
+    let only_if_proposed = Cond::LiveWith(vec![("status".into(), json!("proposed"))]);
+    match decision {
+        Decision::Approve => {
+            let mut s = set([("status", json!("approved"))]);
+            s.extend(index_attrs("approved", now, &m.id));
+            deps.store.transact(vec![WriteOp::Update { key: keys::matched(id), set: s, cond: only_if_proposed }], now).await.map_err(
+                |e| match e {
+                    StoreError::Conflict => {
+                        AppError::Conflict { code: "already_decided", message: "this match was already decided".into() }
+                    }
+                    e => e.into(),
+                },
+            )?;
+            info!(match_id = %id, moderator_id = %moderator.id, "match approved");
+            // Introduce now rather than at the next run; if it fails, the next run does it.
+            let approved = Match { status: "approved".into(), ..m };
+            match introduce(deps, &approved, IntroKind::First, now).await {
+                Ok(Sent::Done) => Ok("introduced"),
+                Ok(Sent::Released) => Ok("released"),
+                Ok(Sent::Later) => Ok("approved"),
+                Err(e) => {
+                    warn!(match_id = %id, error = %e, "introduction not sent; the next run retries");
+                    Ok("approved")
+                }
+            }
+        }
+        Decision::Reject => {
+            let mut ops = release_ops(deps, &m, now, true, None).await?;
+            ops.push(WriteOp::Delete { key: keys::matched(id), cond: only_if_proposed });
+            ops.push(count(Metric::Rejected, &m, now));
+            deps.store.transact(ops, now).await?;
+            info!(match_id = %id, moderator_id = %moderator.id, "match rejected; request reopened");
+            Ok("rejected")
+        }
+    }
+}
+
+/// `POST /api/moderation/perks/{id}`: approve (listed in the directory) or reject (deleted).
+pub async fn decide_perk(deps: &Deps, moderator: &Member, id: &str, decision: Decision) -> Result<&'static str, AppError> {
+    if ulid::Ulid::from_string(id).is_err() {
+        return Err(AppError::bad_request("invalid_id", Some("id".into()), "this is not an id"));
+    }
+    let now = deps.clock.now();
+    let key = perk_key(id);
+    let perk: Perk = load(deps, &key, now)
+        .await?
+        .ok_or_else(|| AppError::NotFound { code: "not_found", message: "no pending perk with this id".into() })?;
+    if perk.status != "pending" {
+        return Err(AppError::Conflict { code: "already_decided", message: "this perk was already decided".into() });
+    }
+    let cond = Cond::LiveWith(vec![("status".into(), json!("pending"))]);
+    let mut ops = Vec::new();
+    let outcome = match decision {
+        Decision::Approve => {
+            let code = crate::domain::PostalCode::parse(&perk.postal_code)
+                .map_err(|e| AppError::unexpected(StoreError::Corrupt(e.code.into())))?;
+            let mut s = set([("status", json!("approved"))]);
+            s.insert(GSI1PK.into(), json!(format!("PERK#{}", crate::geo::cell_of(&code))));
+            s.insert(GSI1SK.into(), json!(perk.id));
+            ops.push(WriteOp::Update { key, set: s, cond });
+            "approved"
+        }
+        Decision::Reject => {
+            ops.push(WriteOp::Delete { key, cond });
+            if let Some(by) = &perk.submitted_by {
+                ops.push(WriteOp::Delete { key: Key::new(keys::member_pk(by), format!("PERK#{id}")), cond: Cond::Always });
+            }
+            "rejected"
+        }
+    };
+    deps.store.transact(ops, now).await.map_err(|e| match e {
+        StoreError::Conflict => AppError::Conflict { code: "already_decided", message: "this perk was already decided".into() },
+        e => e.into(),
+    })?;
+    info!(perk_id = %id, moderator_id = %moderator.id, outcome, "perk decided");
+    Ok(outcome)
+}

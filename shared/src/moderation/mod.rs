@@ -1,0 +1,35 @@
+//! Moderation (docs/PRODUCT.md §2.1 step 4, §2.3): who is a moderator, the queue, the decisions.
+
+use crate::deps::Deps;
+use crate::domain::Email;
+use crate::error::AppError;
+use crate::records::member::Member;
+use serde::Deserialize;
+
+pub mod decide;
+pub mod queue;
+
+pub use decide::{decide_match, decide_perk};
+pub use queue::queue;
+
+/// True if the member's address is in `MODERATOR_EMAILS`.
+pub fn is_moderator(deps: &Deps, member: &Member) -> bool {
+    Email::parse(&member.email).is_ok_and(|e| deps.config.moderators.contains(&e))
+}
+
+/// The signed-in member, if a moderator; else `403 not_moderator`.
+pub async fn moderator(deps: &Deps, bearer: Option<&str>) -> Result<Member, AppError> {
+    let member = crate::members::authenticate(deps, bearer).await?;
+    if !is_moderator(deps, &member) {
+        return Err(AppError::Forbidden { code: "not_moderator", message: "this is for moderators".into() });
+    }
+    Ok(member)
+}
+
+/// A moderator's decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Reject,
+}

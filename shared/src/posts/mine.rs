@@ -1,0 +1,43 @@
+//! A member's own offers, requests and perks, as the export shows them.
+
+use crate::clock::{UnixTime, rfc3339};
+use crate::deps::Deps;
+use crate::error::AppError;
+use crate::records::keys;
+use crate::records::perk::perk_key;
+use crate::store::{ENTITY, EXPIRES_AT, GSI1PK, GSI1SK, Item};
+use serde_json::{Value, json};
+
+/// The member's offers, requests and perks, for `GET /api/me`.
+pub async fn of_member(deps: &Deps, member_id: &str, now: UnixTime) -> Result<Value, AppError> {
+    let items = deps.store.query_prefix(&keys::member_pk(member_id), "", now, crate::records::member::MAX_MEMBER_ITEMS).await?;
+    let (mut offers, mut requests, mut perks) = (Vec::new(), Vec::new(), Vec::new());
+    for item in items {
+        let shown = |item: &Item| {
+            let mut a = item.attrs.clone();
+            for k in [GSI1PK, GSI1SK, "member_id", ENTITY] {
+                a.remove(k);
+            }
+            for k in ["created_at", EXPIRES_AT] {
+                if let Some(t) = a.get(k).and_then(Value::as_i64) {
+                    a.insert(k.into(), json!(rfc3339(t)));
+                }
+            }
+            Value::Object(a)
+        };
+        if item.key.sk.starts_with("OFFER#") {
+            offers.push(shown(&item));
+        } else if item.key.sk.starts_with("REQUEST#") {
+            requests.push(shown(&item));
+        } else if let Some(id) = item.key.sk.strip_prefix("PERK#")
+            && let Some(perk) = deps.store.get(&perk_key(id), now).await?
+        {
+            let mut p = shown(&perk);
+            if let Value::Object(m) = &mut p {
+                m.remove("submitted_by");
+            }
+            perks.push(p);
+        }
+    }
+    Ok(json!({ "offers": offers, "requests": requests, "perks": perks }))
+}

@@ -1,0 +1,149 @@
+//! What people offer and ask for (docs/PRODUCT.md §2): help offers and requests, listings for organisations,
+//! and perks referenced by members for the business directory.
+//!
+//! Invariants:
+//! - help offers/requests and listings live in their member's partition (`MEMBER#id`, `OFFER#…` or
+//!   `REQUEST#…`), so export and erasure find them with one query; they expire after 30 days and keep
+//!   their member alive at least that long;
+//! - a perk is business data, not personal data: it lives in its own partition (`PERK#id`) so the
+//!   directory outlives the member who referenced it; the member keeps a reference (`MEMBER#id`,
+//!   `PERK#…`), and erasure removes the link between the two (`submitted_by`);
+//! - only approved perks and published listings are in the secondary index, under their geographic cell
+//!   ([`crate::geo`]), which is how searches read by key;
+//! - every write is one transaction; a member has at most [`MAX_OPEN_POSTS`] open offers and requests.
+
+use crate::clock::UnixTime;
+use crate::deps::Deps;
+use crate::domain::PostalCode;
+use crate::error::AppError;
+use crate::records::keys;
+use crate::store::{Cond, ENTITY, EXPIRES_AT, GSI1PK, GSI1SK, Item, WriteOp};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use tracing::instrument;
+
+pub mod help;
+pub mod listing;
+pub mod mine;
+pub mod perk;
+pub mod withdraw;
+
+pub use crate::records::perk::{PERK_TTL, Perk, perk_key};
+pub use crate::records::post::{ChildCareOffer, HelpOffer, HelpRequest, Listing, OfferArea, POST_TTL, Side};
+pub use withdraw::withdraw;
+
+use crate::geo;
+use crate::records::member::Member;
+use listing::post_listing;
+use perk::post_perk;
+
+/// Open offers and requests per member (abuse guard).
+pub const MAX_OPEN_POSTS: usize = 20;
+
+pub const MAX_DETAILS: usize = 1_000;
+
+pub const MAX_POSTAL_CODES: usize = 3;
+
+pub const MAX_CHILDREN: usize = 6;
+
+/// What a successful post answers: `201 {id, kind, status, expires_at}`.
+#[derive(Debug, Serialize)]
+pub struct Created {
+    pub id: String,
+    pub kind: &'static str,
+    pub status: String,
+    pub expires_at: String,
+}
+
+pub(crate) fn record<T: Serialize>(entity: &str, kind: &str, value: &T) -> Result<Map<String, Value>, AppError> {
+    let mut map = match serde_json::to_value(value).map_err(AppError::unexpected)? {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    map.insert(ENTITY.into(), json!(entity));
+    map.insert("kind".into(), json!(kind));
+    Ok(map)
+}
+
+pub(crate) fn kind_of(body: &Value) -> Result<String, AppError> {
+    match body.get("kind") {
+        None => Err(AppError::bad_request("missing_field", Some("kind".into()), "this field is required")),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(AppError::bad_request("invalid_type", Some("kind".into()), "this field has the wrong type")),
+    }
+}
+
+/// Index attributes of a listed item: its geographic cell.
+pub(crate) fn index_by_cell(map: &mut Map<String, Value>, prefix: &str, code: &PostalCode, id: &str) {
+    map.insert(GSI1PK.into(), json!(format!("{prefix}#{}", geo::cell_of(code))));
+    map.insert(GSI1SK.into(), json!(id));
+}
+
+/// `POST /api/offers`: a help offer, a listing or a perk, by `kind`.
+#[instrument(skip_all, fields(member_id = %member.id))]
+pub async fn post_offer(deps: &Deps, member: &Member, body: Value) -> Result<Created, AppError> {
+    let now = deps.clock.now();
+    refuse_after_sunset(deps, now)?;
+    match kind_of(&body)?.as_str() {
+        "help" => help::post_help_offer(deps, member, crate::json::from_value(body)?, now).await,
+        "listing" => post_listing(deps, member, Side::Offer, body, now).await,
+        "perk" => post_perk(deps, member, body, now).await,
+        _ => Err(AppError::invalid("invalid_kind", "kind", "kind must be help, listing or perk")),
+    }
+}
+
+/// `POST /api/requests`: a help request or an organisation's need (a listing), by `kind`.
+#[instrument(skip_all, fields(member_id = %member.id))]
+pub async fn post_request(deps: &Deps, member: &Member, body: Value) -> Result<Created, AppError> {
+    let now = deps.clock.now();
+    refuse_after_sunset(deps, now)?;
+    match kind_of(&body)?.as_str() {
+        "help" => help::post_help_request(deps, member, crate::json::from_value(body)?, now).await,
+        "listing" => post_listing(deps, member, Side::Request, body, now).await,
+        _ => Err(AppError::invalid("invalid_kind", "kind", "kind must be help or listing")),
+    }
+}
+
+pub(crate) fn refuse_after_sunset(deps: &Deps, now: UnixTime) -> Result<(), AppError> {
+    if deps.config.is_sunset(now) {
+        return Err(AppError::gone("platform_closed", "the platform has closed; no data is collected any more"));
+    }
+    Ok(())
+}
+
+/// Writes a post (with `extra` items such as its areas) and keeps its member (and e-mail marker) alive
+/// at least as long, in one transaction.
+pub(crate) async fn save_post(
+    deps: &Deps,
+    member: &Member,
+    item: Item,
+    expires_at: UnixTime,
+    now: UnixTime,
+    extra: Vec<WriteOp>,
+) -> Result<(), AppError> {
+    let open = deps.store.query_prefix(&keys::member_pk(&member.id), "OFFER#", now, MAX_OPEN_POSTS + 1).await?.len()
+        + deps.store.query_prefix(&keys::member_pk(&member.id), "REQUEST#", now, MAX_OPEN_POSTS + 1).await?.len();
+    if open >= MAX_OPEN_POSTS {
+        return Err(AppError::Conflict {
+            code: "too_many_open",
+            message: "you already have 20 open offers and requests; withdraw one first".into(),
+        });
+    }
+    let keep = member.expires_at.max(expires_at);
+    let mut ops = extra;
+    ops.extend([
+        WriteOp::Put { item, cond: Cond::Absent },
+        WriteOp::Update {
+            key: keys::member(&member.id),
+            set: Map::from_iter([(EXPIRES_AT.into(), json!(keep)), ("revision".into(), json!(member.revision + 1))]),
+            cond: Cond::Live,
+        },
+        WriteOp::Update {
+            key: keys::email_marker(&member.email_hash),
+            set: Map::from_iter([(EXPIRES_AT.into(), json!(keep))]),
+            cond: Cond::Live,
+        },
+    ]);
+    deps.store.transact(ops, now).await?;
+    Ok(())
+}

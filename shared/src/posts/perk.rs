@@ -1,0 +1,122 @@
+//! Businesses with a perk referenced by members (docs/PRODUCT.md §2.3), and cutting the link to a member
+//! who is erased.
+
+use super::{Created, index_by_cell, record};
+use crate::clock::{DAY, UnixTime, parse_rfc3339, rfc3339};
+use crate::config::ReviewMode;
+use crate::deps::Deps;
+use crate::domain::{BusinessCategory, Community, bounded, postal, text};
+use crate::error::AppError;
+use crate::records::keys;
+use crate::records::member::Member;
+use crate::records::perk::{PERK_TTL, Perk, perk_key};
+use crate::store::{Cond, ENTITY, EXPIRES_AT, GSI1PK, GSI1SK, Item, Key, WriteOp};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use tracing::info;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PerkBody {
+    #[allow(dead_code)]
+    kind: String,
+    business_name: String,
+    address: Option<String>,
+    postal_code: String,
+    category: String,
+    perk: String,
+    communities: Vec<String>,
+    quantity: Option<i64>,
+    ends_on: Option<String>,
+}
+
+pub(crate) async fn post_perk(deps: &Deps, member: &Member, body: Value, now: UnixTime) -> Result<Created, AppError> {
+    let b: PerkBody = crate::json::from_value(body)?;
+    let code = postal(&b.postal_code, "postal_code")?;
+    let category = BusinessCategory::parse(&b.category).map_err(|e| e.at("category"))?;
+    if b.communities.is_empty() {
+        return Err(AppError::invalid("invalid_communities", "communities", "say which communities the perk is for"));
+    }
+    let mut communities = Vec::new();
+    for (i, c) in b.communities.iter().enumerate() {
+        let c = Community::parse(c).map_err(|e| e.at(&format!("communities[{i}]")))?.as_str().to_owned();
+        if !communities.contains(&c) {
+            communities.push(c);
+        }
+    }
+    let quantity = match b.quantity {
+        Some(q) => {
+            Some(bounded(q, 1, 100_000, "invalid_quantity", "the quantity must be between 1 and 100000").map_err(|e| e.at("quantity"))?)
+        }
+        None => None,
+    };
+    let (ends_on, expires_at) = match b.ends_on.as_deref() {
+        Some(d) => {
+            let day = match parse_rfc3339(d) {
+                Some(t) if d.len() == 10 => t,
+                _ => return Err(AppError::invalid("invalid_date", "ends_on", "expected a date such as 2027-03-31")),
+            };
+            // The perk is valid through its last day.
+            let end = day + DAY;
+            if end <= now || end > now + PERK_TTL {
+                return Err(AppError::invalid("invalid_date", "ends_on", "the end date must be within the next year"));
+            }
+            (Some(d.to_owned()), deps.config.expiry(now, end - now))
+        }
+        None => (None, deps.config.expiry(now, PERK_TTL)),
+    };
+    let approved = deps.config.review == ReviewMode::Auto;
+    let perk = Perk {
+        id: ulid::Ulid::generate().to_string(),
+        submitted_by: Some(member.id.clone()),
+        business_name: text(Some(&b.business_name), "business_name", 2, 120)?,
+        address: text(b.address.as_deref(), "address", 0, 200)?,
+        postal_code: code.as_str().to_owned(),
+        category: category.as_str().to_owned(),
+        perk: text(Some(&b.perk), "perk", 3, 300)?,
+        communities,
+        quantity,
+        ends_on,
+        status: if approved { "approved" } else { "pending" }.into(),
+        created_at: now,
+        expires_at,
+    };
+    let mut attrs = record("perk", "perk", &perk)?;
+    if approved {
+        index_by_cell(&mut attrs, "PERK", &code, &perk.id);
+    } else {
+        // Waiting for a moderator: in the review queue's index partition.
+        attrs.insert(GSI1PK.into(), json!(keys::PENDING_PERKS));
+        attrs.insert(GSI1SK.into(), json!(perk.id));
+    }
+    let reference = Map::from_iter([
+        (ENTITY.into(), json!("perk_ref")),
+        ("perk_id".into(), json!(perk.id)),
+        (EXPIRES_AT.into(), json!(perk.expires_at)),
+    ]);
+    let ops = vec![
+        WriteOp::Put { item: Item::new(perk_key(&perk.id), attrs), cond: Cond::Absent },
+        WriteOp::Put { item: Item::new(Key::new(keys::member_pk(&member.id), format!("PERK#{}", perk.id)), reference), cond: Cond::Absent },
+        WriteOp::Check { key: keys::member(&member.id), cond: Cond::Live },
+    ];
+    deps.store.transact(ops, now).await?;
+    info!(perk_id = %perk.id, status = %perk.status, "perk referenced");
+    Ok(Created { id: perk.id, kind: "perk", status: perk.status, expires_at: rfc3339(perk.expires_at) })
+}
+
+/// Operations that cut the link between an erased member and the perks they referenced.
+pub async fn detach_perks(deps: &Deps, member_id: &str, items: &[Item], now: UnixTime) -> Result<Vec<WriteOp>, AppError> {
+    let mut ops = Vec::new();
+    for item in items {
+        if let Some(id) = item.key.sk.strip_prefix("PERK#")
+            && deps.store.get(&perk_key(id), now).await?.is_some()
+        {
+            ops.push(WriteOp::Update {
+                key: perk_key(id),
+                set: Map::from_iter([("submitted_by".into(), Value::Null)]),
+                cond: Cond::LiveWith(vec![("submitted_by".into(), json!(member_id))]),
+            });
+        }
+    }
+    Ok(ops)
+}

@@ -1,0 +1,61 @@
+//! Withdrawing one's own post or perk; its matches release the other party first.
+
+use super::MAX_POSTAL_CODES;
+use crate::deps::Deps;
+use crate::error::AppError;
+use crate::records::keys;
+use crate::records::member::Member;
+use crate::records::perk::perk_key;
+use crate::records::post::Side;
+use crate::store::{Cond, Key, WriteOp};
+use serde_json::Value;
+use tracing::{info, instrument};
+
+/// `DELETE /api/offers/{id}` and `DELETE /api/requests/{id}`: the member's own post (or perk) goes.
+/// Someone else's id, or one that does not exist, is `404 not_found` (existence is not revealed).
+#[instrument(skip_all, fields(member_id = %member.id, post_id = %id))]
+pub async fn withdraw(deps: &Deps, member: &Member, side: Side, id: &str) -> Result<(), AppError> {
+    if ulid::Ulid::from_string(id).is_err() {
+        return Err(AppError::bad_request("invalid_id", Some("id".into()), "this is not an id"));
+    }
+    let now = deps.clock.now();
+    let pk = keys::member_pk(&member.id);
+    let own = Key::new(pk.clone(), format!("{}{id}", side.sk_prefix()));
+    if let Some(post) = deps.store.get(&own, now).await? {
+        // Its matches go first, releasing the other party (their request reopens, or their offer gets
+        // its capacity back), one transaction each.
+        for r in deps.store.query_prefix(&pk, "MATCH#", now, crate::records::member::MAX_MEMBER_ITEMS).await? {
+            let Some(item) = deps.store.get(&keys::matched(&r.key.sk["MATCH#".len()..]), now).await? else { continue };
+            let m: crate::records::matched::Match = item.parse()?;
+            let mine = match side {
+                Side::Offer => m.offer_id == id,
+                Side::Request => m.request_id == id,
+            };
+            if mine {
+                let mut ops = crate::matches::release::release_ops(deps, &m, now, false, Some(&member.id)).await?;
+                ops.push(WriteOp::Delete { key: item.key, cond: Cond::Live });
+                ops.push(WriteOp::Delete { key: r.key, cond: Cond::Always });
+                deps.store.transact(ops, now).await?;
+            }
+        }
+        let mut ops = vec![WriteOp::Delete { key: own, cond: Cond::Live }];
+        if post.attrs.get("kind").and_then(Value::as_str) == Some("listing") {
+            ops.push(WriteOp::Delete { key: keys::listed(&member.id, id), cond: Cond::Always });
+        } else if side == Side::Offer {
+            for area in deps.store.query_prefix(&keys::member_pk(&member.id), &keys::offer_areas_prefix(id), now, MAX_POSTAL_CODES).await? {
+                ops.push(WriteOp::Delete { key: area.key, cond: Cond::Always });
+            }
+        }
+        deps.store.transact(ops, now).await?;
+        info!("post withdrawn");
+        return Ok(());
+    }
+    let reference = Key::new(pk, format!("PERK#{id}"));
+    if side == Side::Offer && deps.store.get(&reference, now).await?.is_some() {
+        let ops = vec![WriteOp::Delete { key: reference, cond: Cond::Live }, WriteOp::Delete { key: perk_key(id), cond: Cond::Always }];
+        deps.store.transact(ops, now).await?;
+        info!("perk withdrawn");
+        return Ok(());
+    }
+    Err(AppError::NotFound { code: "not_found", message: "no such offer or request of yours".into() })
+}

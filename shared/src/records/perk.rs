@@ -1,0 +1,34 @@
+//! A business with a perk, as stored in its own partition (`PERK#<id>`/`PERK`): business data that outlives
+//! the member who referenced it.
+
+use crate::clock::{DAY, UnixTime};
+use crate::store::Key;
+use serde::{Deserialize, Serialize};
+
+/// How long a perk without an end date stays listed.
+pub const PERK_TTL: i64 = 365 * DAY;
+
+/// A business with a perk for the community.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Perk {
+    pub id: String,
+    /// The member who referenced it; removed when that member's data is erased.
+    #[serde(default)]
+    pub submitted_by: Option<String>,
+    pub business_name: String,
+    pub address: String,
+    pub postal_code: String,
+    pub category: String,
+    pub perk: String,
+    pub communities: Vec<String>,
+    pub quantity: Option<i64>,
+    pub ends_on: Option<String>,
+    /// `pending` (waiting for a moderator) or `approved` (listed).
+    pub status: String,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+}
+
+pub fn perk_key(id: &str) -> Key {
+    Key::new(format!("PERK#{id}"), "PERK")
+}
