@@ -14,13 +14,15 @@ use crate::store::ENTITY;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod register;
 pub mod session;
 pub mod verify;
 
 pub use crate::records::member::{MAX_MEMBER_ITEMS, MEMBER_TTL, Member, MemberStatus};
 #[cfg(feature = "demo")]
-pub use register::create_verified;
+pub use demo::create_verified;
 pub use register::{RegisterBody, Registration, register};
 pub use session::authenticate;
 

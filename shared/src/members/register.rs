@@ -1,6 +1,6 @@
 //! `POST /api/register`: a pending member, or a sign-in link for a known address.
 
-use super::*;
+use super::{MAX_LINK_MAILS_PER_HOUR, PENDING_TTL, SIGN_IN_LINK_TTL, record};
 use crate::clock::{HOUR, UnixTime};
 use crate::deps::Deps;
 use crate::domain::{Community, Email, FirstName, Locale, Phone, PostalCode, Role};
@@ -9,7 +9,7 @@ use crate::links::Purpose;
 use crate::mail::templates::SignIn;
 use crate::records::keys;
 use crate::records::member::{EmailMarker, MEMBER_TTL, Member, MemberStatus, load_member, parse_item};
-use crate::store::{Cond, EXPIRES_AT, Item, StoreError, WriteOp};
+use crate::store::{Cond, Item, StoreError, WriteOp};
 use serde::Deserialize;
 use serde_json::{Map, json};
 use tracing::{info, instrument, warn};
@@ -131,39 +131,6 @@ pub async fn register(deps: &Deps, body: RegisterBody) -> Result<(), AppError> {
         }
     }
     Err(StoreError::Conflict.into())
-}
-
-/// Creates an already verified member without sending any e-mail: only for the local runner's synthetic
-/// `--demo` data (addresses at `example.org`). Counted in the statistics like a registration.
-#[cfg(feature = "demo")]
-pub async fn create_verified(deps: &Deps, body: RegisterBody) -> Result<Member, AppError> {
-    let now = deps.clock.now();
-    let reg = body.parse()?;
-    let email_hash = deps.email_hasher.hash(reg.email.as_str());
-    let mut member = create_pending(deps, &reg, &email_hash, now).await?;
-    let expires_at = deps.config.expiry(now, MEMBER_TTL);
-    let department = reg.postal_code.department().to_owned();
-    let ops = vec![
-        WriteOp::Update {
-            key: keys::member(&member.id),
-            set: Map::from_iter([("status".into(), json!(MemberStatus::Active)), (EXPIRES_AT.into(), json!(expires_at))]),
-            cond: Cond::Live,
-        },
-        WriteOp::Update {
-            key: keys::email_marker(&email_hash),
-            set: Map::from_iter([(EXPIRES_AT.into(), json!(expires_at))]),
-            cond: Cond::Live,
-        },
-        crate::stats::count(
-            crate::stats::Metric::Registered,
-            &crate::stats::Event { department: Some(&department), ..Default::default() },
-            now,
-        ),
-    ];
-    deps.store.transact(ops, now).await?;
-    member.status = MemberStatus::Active;
-    member.expires_at = expires_at;
-    Ok(member)
 }
 
 pub(crate) async fn create_pending(deps: &Deps, reg: &Registration, email_hash: &str, now: UnixTime) -> Result<Member, AppError> {

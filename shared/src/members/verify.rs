@@ -1,6 +1,6 @@
 //! Following a `verify` link: the address is confirmed and the member signed in.
 
-use super::*;
+use super::SESSION_TTL;
 use crate::clock::UnixTime;
 use crate::deps::Deps;
 use crate::domain::PostalCode;
