@@ -2,7 +2,8 @@
 # What `sam build` does for each function, on the x86_64 debug build the test command already has:
 # from the function's `CodeUri` in infra/template.yaml, cargo must find the package and build the
 # binary the template names (`BuildProperties.Binary`), and that package's normal dependency tree must
-# hold none of the local-only pieces (rusqlite: the embedded store and the outbox).
+# hold none of the local-only pieces (rusqlite: the embedded store and the outbox); and the library
+# built that way has no warning.
 # Run by scripts/test.sh; run it alone with `bash scripts/check-lambda-packages.sh`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +23,7 @@ while read -r binary code_uri; do
   n=$((n + 1))
 done < <(awk '/^  [A-Za-z]/ {b=""} /Binary:/ {b=$2} /CodeUri:/ && b != "" {print b, $2; b=""}' "$template")
 [ "$n" -gt 0 ] || { echo "no function found in $template" >&2; exit 1; }
+# The lean build of the library (no embedded store, no demo, no test kit) is linted too: the workspace
+# lint sees it only with every feature on.
+(cd functions/register && cargo clippy --locked --quiet -- -D warnings)
 echo "$n functions resolve and build from their CodeUri"
