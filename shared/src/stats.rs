@@ -157,12 +157,12 @@ pub async fn report(deps: &Deps) -> Result<Value, AppError> {
             } else if let Some(dep) = name.strip_prefix("dept:") {
                 bump(by_dept.entry(dep.to_owned()).or_insert_with(zero), metric, n);
             } else if let Some(b) = name.strip_prefix("dist:")
-                && metric == "confirmed"
+                && metric == Metric::Confirmed.as_str()
                 && let Some((_, bucket)) = DISTANCE_BUCKETS.iter().find(|(_, x)| *x == b)
             {
                 *distance.entry(bucket).or_default() += n;
             } else if let Some(w) = name.strip_prefix("wait:").and_then(|w| w.parse::<i64>().ok())
-                && metric == "proposed"
+                && metric == Metric::Proposed.as_str()
             {
                 *waits.entry(w).or_default() += n;
             }

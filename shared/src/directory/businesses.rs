@@ -6,6 +6,7 @@ use crate::deps::Deps;
 use crate::domain::{BusinessCategory, Community, PostalCode};
 use crate::error::AppError;
 use crate::records::perk::Perk;
+use crate::records::perk::PerkStatus;
 use serde_json::{Value, json};
 
 /// `GET /api/businesses`: approved perks within `radius_km` (1–100, default 10) of `postal_code`, by
@@ -17,7 +18,7 @@ pub async fn search_businesses(deps: &Deps, params: Params<'_>) -> Result<Value,
     let now = deps.clock.now();
     let page = geo_search(deps, &q, now, |item| {
         let perk: Perk = item.parse().ok()?;
-        if perk.status != "approved"
+        if perk.status != PerkStatus::Approved
             || category.as_ref().is_some_and(|c| c.as_str() != perk.category)
             || community.as_ref().is_some_and(|c| !perk.communities.iter().any(|p| p == c.as_str()))
         {

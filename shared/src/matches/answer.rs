@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::links::Claims;
 use crate::records::keys;
 use crate::records::load;
+use crate::records::matched::MatchStatus;
 use crate::records::member::{Member, used_link_op};
 use crate::records::post::{POST_TTL, PostKind, reminder_partition};
 use crate::stats::Metric;
@@ -18,7 +19,7 @@ use tracing::info;
 /// `confirm_match`: the help is arranged; the match's personal data goes now, in one transaction.
 pub async fn confirm(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<(), AppError> {
     let m = load_match(deps, &claims.sub, now).await?.ok_or_else(gone_match)?;
-    if m.status == "proposed" {
+    if m.status == MatchStatus::Proposed {
         return Err(gone_match());
     }
     let mut ops = purge_ops(deps, &m, now).await?;

@@ -12,6 +12,7 @@ use crate::links::Purpose;
 use crate::mail::templates::{IntroKind, KeepOpenReminder, PostNoun};
 use crate::records::keys;
 use crate::records::load;
+use crate::records::matched::MatchStatus;
 use crate::records::matched::{MAX_MATCHES, Match};
 use crate::records::member::{MEMBER_TTL, Member};
 use crate::records::post::{HelpOffer, HelpRequest, Listing, POST_REMINDER_BEFORE, PostKind, keep_open_subject};
@@ -34,7 +35,7 @@ pub struct HousekeepingSummary {
 pub async fn housekeeping(deps: &Deps) -> Result<HousekeepingSummary, AppError> {
     let now = deps.clock.now();
     let mut summary = HousekeepingSummary::default();
-    for item in deps.store.query_index(&keys::matches_in("introduced"), now, MAX_MATCHES).await? {
+    for item in deps.store.query_index(&keys::matches_in(MatchStatus::Introduced.as_str()), now, MAX_MATCHES).await? {
         let m: Match = item.parse()?;
         let Some(at) = m.introduced_at else { continue };
         if at + INTRO_TTL <= now {

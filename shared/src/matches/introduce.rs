@@ -10,6 +10,7 @@ use crate::links::Purpose;
 use crate::mail::templates::{IntroKind, Introduction, Party};
 use crate::records::keys;
 use crate::records::load;
+use crate::records::matched::MatchStatus;
 use crate::records::matched::{MAX_MATCHES, Match, index_attrs};
 use crate::records::member::{MEMBER_TTL, Member};
 use crate::records::post::{HelpOffer, HelpRequest};
@@ -51,7 +52,7 @@ pub struct IntroSummary {
 pub async fn introduce_approved(deps: &Deps) -> Result<IntroSummary, AppError> {
     let now = deps.clock.now();
     let mut summary = IntroSummary::default();
-    for item in deps.store.query_index(&keys::matches_in("approved"), now, MAX_MATCHES).await? {
+    for item in deps.store.query_index(&keys::matches_in(MatchStatus::Approved.as_str()), now, MAX_MATCHES).await? {
         let m: Match = item.parse()?;
         match introduce(deps, &m, IntroKind::First, now).await {
             Ok(Sent::Done) => summary.introduced += 1,
@@ -74,7 +75,7 @@ pub(crate) enum Sent {
 
 /// Sends one introduction (or its day-7 reminder) under a lease; see the module comment.
 pub(crate) async fn introduce(deps: &Deps, m: &Match, kind: IntroKind, now: UnixTime) -> Result<Sent, AppError> {
-    let expected = if kind == IntroKind::First { "approved" } else { "introduced" };
+    let expected = if kind == IntroKind::First { MatchStatus::Approved } else { MatchStatus::Introduced };
     if m.status != expected || m.lease_until > now {
         return Ok(Sent::Later);
     }
@@ -170,10 +171,18 @@ pub(crate) async fn introduce(deps: &Deps, m: &Match, kind: IntroKind, now: Unix
     }
     // Both have it: the match is introduced for 14 days, and everything it needs lives at least as long.
     let keep = deps.config.expiry(now, INTRO_TTL + DAY);
-    let mut s = set([("status", json!("introduced")), ("introduced_at", json!(now)), ("lease_until", json!(0)), (EXPIRES_AT, json!(keep))]);
-    s.extend(index_attrs("introduced", now, &m.id));
-    let mut ops =
-        vec![WriteOp::Update { key: keys::matched(&m.id), set: s, cond: Cond::LiveWith(vec![("status".into(), json!("approved"))]) }];
+    let mut s = set([
+        ("status", json!(MatchStatus::Introduced)),
+        ("introduced_at", json!(now)),
+        ("lease_until", json!(0)),
+        (EXPIRES_AT, json!(keep)),
+    ]);
+    s.extend(index_attrs(MatchStatus::Introduced, now, &m.id));
+    let mut ops = vec![WriteOp::Update {
+        key: keys::matched(&m.id),
+        set: s,
+        cond: Cond::LiveWith(vec![("status".into(), json!(MatchStatus::Approved))]),
+    }];
     let extend =
         |key: Key, current: UnixTime| WriteOp::Update { key, set: set([(EXPIRES_AT, json!(current.max(keep)))]), cond: Cond::Live };
     ops.push(extend(keys::request(&m.request_member_id, &m.request_id), p.request.expires_at));

@@ -9,6 +9,7 @@ use crate::records::keys;
 use crate::records::load;
 use crate::records::matched::Match;
 use crate::records::member::{MAX_MEMBER_ITEMS, Member};
+use crate::records::post::RequestStatus;
 use crate::records::post::{HelpOffer, HelpRequest};
 use crate::stats::{self, Metric};
 use crate::store::{Cond, GSI1PK, GSI1SK, Key, WriteOp};
@@ -34,7 +35,7 @@ pub(crate) async fn release_ops(deps: &Deps, m: &Match, now: UnixTime, block: bo
             if block && !blocked.contains(&m.offer_member_id) {
                 blocked.push(m.offer_member_id.clone());
             }
-            let mut s = set([("status", json!("open")), ("match_id", Value::Null), ("blocked_volunteers", json!(blocked))]);
+            let mut s = set([("status", json!(RequestStatus::Open)), ("match_id", Value::Null), ("blocked_volunteers", json!(blocked))]);
             s.insert(GSI1PK.into(), json!(keys::open_requests(&r.help_type)));
             s.insert(GSI1SK.into(), json!(format!("{:012}#{}", r.created_at, r.id)));
             ops.push(WriteOp::Update { key, set: s, cond: Cond::LiveWith(vec![("match_id".into(), json!(m.id))]) });

@@ -13,7 +13,9 @@ use crate::domain::{PostalCode, Taxonomy};
 use crate::error::AppError;
 use crate::geo;
 use crate::records::keys;
+use crate::records::matched::MatchStatus;
 pub use crate::records::post::MAX_REQUESTS_PER_RUN;
+use crate::records::post::RequestStatus;
 use crate::records::post::{HelpRequest, OfferArea};
 use crate::stats::{self, Metric};
 use crate::store::{Cond, ENTITY, GSI1PK, GSI1SK, Item, StoreError, WriteOp};
@@ -73,7 +75,7 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
             .iter()
             .filter_map(|i| {
                 let request: HelpRequest = i.parse().ok()?;
-                (request.status == "open").then(|| RequestRef { member_id: request.member_id.clone(), request })
+                (request.status == RequestStatus::Open).then(|| RequestRef { member_id: request.member_id.clone(), request })
             })
             .collect();
         if requests.is_empty() {
@@ -213,10 +215,10 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
 }
 
 /// The status a new proposal starts in.
-fn first_status(deps: &Deps) -> &'static str {
+fn first_status(deps: &Deps) -> MatchStatus {
     match deps.config.review {
-        crate::config::ReviewMode::Manual => "proposed",
-        crate::config::ReviewMode::Auto => "approved",
+        crate::config::ReviewMode::Manual => MatchStatus::Proposed,
+        crate::config::ReviewMode::Auto => MatchStatus::Approved,
     }
 }
 
@@ -256,12 +258,12 @@ async fn propose(deps: &Deps, offer: &Offer, o: &OfferRef, r: &RequestRef, dista
         WriteOp::Update {
             key: keys::request(&r.member_id, &r.request.id),
             set: Map::from_iter([
-                ("status".into(), json!("proposed")),
+                ("status".into(), json!(RequestStatus::Proposed)),
                 ("match_id".into(), json!(id)),
                 (GSI1PK.into(), Value::Null),
                 (GSI1SK.into(), Value::Null),
             ]),
-            cond: Cond::LiveWith(vec![("status".into(), json!("open"))]),
+            cond: Cond::LiveWith(vec![("status".into(), json!(RequestStatus::Open))]),
         },
     ];
     for n in 0..o.areas {

@@ -9,8 +9,10 @@ use crate::matches::release::{count, release_ops};
 use crate::matches::{load_match, set};
 use crate::records::keys;
 use crate::records::load;
+use crate::records::matched::MatchStatus;
 use crate::records::matched::{Match, index_attrs};
 use crate::records::member::Member;
+use crate::records::perk::PerkStatus;
 use crate::records::perk::{Perk, perk_key};
 use crate::stats::Metric;
 use crate::store::{Cond, GSI1PK, GSI1SK, Key, StoreError, WriteOp};
@@ -26,14 +28,14 @@ pub async fn decide_match(deps: &Deps, moderator: &Member, id: &str, decision: D
     let now = deps.clock.now();
     let not_found = || AppError::NotFound { code: "not_found", message: "no proposed match with this id".into() };
     let m = load_match(deps, id, now).await?.ok_or_else(not_found)?;
-    if m.status != "proposed" {
+    if m.status != MatchStatus::Proposed {
         return Err(AppError::Conflict { code: "already_decided", message: "this match was already decided".into() });
     }
-    let only_if_proposed = Cond::LiveWith(vec![("status".into(), json!("proposed"))]);
+    let only_if_proposed = Cond::LiveWith(vec![("status".into(), json!(MatchStatus::Proposed))]);
     match decision {
         Decision::Approve => {
-            let mut s = set([("status", json!("approved"))]);
-            s.extend(index_attrs("approved", now, &m.id));
+            let mut s = set([("status", json!(MatchStatus::Approved))]);
+            s.extend(index_attrs(MatchStatus::Approved, now, &m.id));
             deps.store.transact(vec![WriteOp::Update { key: keys::matched(id), set: s, cond: only_if_proposed }], now).await.map_err(
                 |e| match e {
                     StoreError::Conflict => {
@@ -44,14 +46,14 @@ pub async fn decide_match(deps: &Deps, moderator: &Member, id: &str, decision: D
             )?;
             info!(match_id = %id, moderator_id = %moderator.id, "match approved");
             // Introduce now rather than at the next run; if it fails, the next run does it.
-            let approved = Match { status: "approved".into(), ..m };
+            let approved = Match { status: MatchStatus::Approved, ..m };
             match introduce(deps, &approved, IntroKind::First, now).await {
-                Ok(Sent::Done) => Ok("introduced"),
+                Ok(Sent::Done) => Ok(MatchStatus::Introduced.as_str()),
                 Ok(Sent::Released) => Ok("released"),
-                Ok(Sent::Later) => Ok("approved"),
+                Ok(Sent::Later) => Ok(MatchStatus::Approved.as_str()),
                 Err(e) => {
                     warn!(match_id = %id, error = %e, "introduction not sent; the next run retries");
-                    Ok("approved")
+                    Ok(MatchStatus::Approved.as_str())
                 }
             }
         }
@@ -76,20 +78,20 @@ pub async fn decide_perk(deps: &Deps, moderator: &Member, id: &str, decision: De
     let perk: Perk = load(deps, &key, now)
         .await?
         .ok_or_else(|| AppError::NotFound { code: "not_found", message: "no pending perk with this id".into() })?;
-    if perk.status != "pending" {
+    if perk.status != PerkStatus::Pending {
         return Err(AppError::Conflict { code: "already_decided", message: "this perk was already decided".into() });
     }
-    let cond = Cond::LiveWith(vec![("status".into(), json!("pending"))]);
+    let cond = Cond::LiveWith(vec![("status".into(), json!(PerkStatus::Pending))]);
     let mut ops = Vec::new();
     let outcome = match decision {
         Decision::Approve => {
             let code = crate::domain::PostalCode::parse(&perk.postal_code)
                 .map_err(|e| AppError::unexpected(StoreError::Corrupt(e.code.into())))?;
-            let mut s = set([("status", json!("approved"))]);
+            let mut s = set([("status", json!(PerkStatus::Approved))]);
             s.insert(GSI1PK.into(), json!(format!("PERK#{}", crate::geo::cell_of(&code))));
             s.insert(GSI1SK.into(), json!(perk.id));
             ops.push(WriteOp::Update { key, set: s, cond });
-            "approved"
+            PerkStatus::Approved.as_str()
         }
         Decision::Reject => {
             ops.push(WriteOp::Delete { key, cond });

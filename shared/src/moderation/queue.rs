@@ -5,8 +5,10 @@ use crate::deps::Deps;
 use crate::error::AppError;
 use crate::matches::introduce::{Parties, parties};
 use crate::records::keys;
+use crate::records::matched::MatchStatus;
 use crate::records::matched::{MAX_MATCHES, Match};
 use crate::records::perk::Perk;
+use crate::records::perk::PerkStatus;
 use serde_json::{Value, json};
 
 pub(crate) fn labels_of_role(community: &str, role: Option<&str>) -> Value {
@@ -27,7 +29,7 @@ pub(crate) const QUEUE_READS_IN_FLIGHT: usize = 8;
 pub async fn queue(deps: &Deps) -> Result<Value, AppError> {
     use futures::stream::{self, StreamExt, TryStreamExt};
     let now = deps.clock.now();
-    let proposed = deps.store.query_index(&keys::matches_in("proposed"), now, MAX_MATCHES).await?;
+    let proposed = deps.store.query_index(&keys::matches_in(MatchStatus::Proposed.as_str()), now, MAX_MATCHES).await?;
     let matches_waiting = proposed.len();
     let oldest: Vec<Match> = proposed.iter().take(QUEUE_PAGE).map(|i| i.parse()).collect::<Result<_, _>>()?;
     let with_parties: Vec<(Match, Option<Parties>)> = stream::iter(oldest)
@@ -66,7 +68,7 @@ pub async fn queue(deps: &Deps) -> Result<Value, AppError> {
     let mut pending = Vec::new();
     for item in deps.store.query_index(keys::PENDING_PERKS, now, MAX_MATCHES).await? {
         let perk: Perk = item.parse()?;
-        if perk.status == "pending" {
+        if perk.status == PerkStatus::Pending {
             pending.push(perk);
         }
     }

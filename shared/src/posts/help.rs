@@ -8,6 +8,8 @@ use crate::error::AppError;
 use crate::geo;
 use crate::records::keys;
 use crate::records::member::Member;
+use crate::records::post::OfferStatus;
+use crate::records::post::RequestStatus;
 use crate::records::post::{ChildCareOffer, HelpOffer, HelpRequest, OfferArea, POST_TTL};
 use crate::stats::{self, Metric};
 use crate::store::{Cond, GSI1PK, GSI1SK, Item, WriteOp};
@@ -101,7 +103,7 @@ pub(crate) async fn post_help_offer(deps: &Deps, member: &Member, b: HelpOfferBo
         availability: text(b.availability.as_deref(), "availability", 0, 200)?,
         details: text(b.details.as_deref(), "details", 0, MAX_DETAILS)?,
         child_care,
-        status: "open".into(),
+        status: OfferStatus::Open,
         active_matches: 0,
         reminded_at: 0,
         created_at: now,
@@ -135,7 +137,7 @@ pub(crate) async fn post_help_offer(deps: &Deps, member: &Member, b: HelpOfferBo
     areas.push(stats::count(Metric::Offered, &event, now));
     save_post(deps, member, item, offer.expires_at, now, areas).await?;
     info!(offer_id = %offer.id, kind = "help", "offer posted");
-    Ok(Created { id: offer.id, kind: "help", status: offer.status, expires_at: rfc3339(offer.expires_at) })
+    Ok(Created { id: offer.id, kind: "help", status: offer.status.as_str(), expires_at: rfc3339(offer.expires_at) })
 }
 
 /// A help request, indexed as open by help type, oldest first, for the matching run.
@@ -159,7 +161,7 @@ pub(crate) async fn post_help_request(deps: &Deps, member: &Member, b: HelpReque
         postal_code: code.as_str().to_owned(),
         details: text(b.details.as_deref(), "details", 0, MAX_DETAILS)?,
         children,
-        status: "open".into(),
+        status: RequestStatus::Open,
         match_id: None,
         blocked_volunteers: Vec::new(),
         reminded_at: 0,
@@ -174,5 +176,5 @@ pub(crate) async fn post_help_request(deps: &Deps, member: &Member, b: HelpReque
     let event = stats::Event { help_type: Some(&request.help_type), department: Some(code.department()), ..Default::default() };
     save_post(deps, member, item, request.expires_at, now, vec![stats::count(Metric::Requested, &event, now)]).await?;
     info!(request_id = %request.id, kind = "help", "request posted");
-    Ok(Created { id: request.id, kind: "help", status: request.status, expires_at: rfc3339(request.expires_at) })
+    Ok(Created { id: request.id, kind: "help", status: request.status.as_str(), expires_at: rfc3339(request.expires_at) })
 }

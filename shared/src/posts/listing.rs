@@ -7,6 +7,7 @@ use crate::domain::{ListingDomain, postal, radius, text};
 use crate::error::AppError;
 use crate::records::keys;
 use crate::records::member::Member;
+use crate::records::post::ListingStatus;
 use crate::records::post::{Listing, POST_TTL, Side};
 use crate::store::{Cond, GSI1PK, GSI1SK, Item, Key, WriteOp};
 use serde::Deserialize;
@@ -38,7 +39,7 @@ pub(crate) async fn post_listing(deps: &Deps, member: &Member, side: Side, body:
         radius_km: radius(b.radius_km, 20, 100)?,
         title: text(Some(&b.title), "title", 3, 120)?,
         text: text(Some(&b.text), "text", 10, MAX_DETAILS)?,
-        status: "published".into(),
+        status: ListingStatus::Published,
         reminded_at: 0,
         created_at: now,
         expires_at: deps.config.expiry(now, POST_TTL),
@@ -53,5 +54,5 @@ pub(crate) async fn post_listing(deps: &Deps, member: &Member, side: Side, body:
     let item = Item::new(Key::new(keys::member_pk(&member.id), format!("{}{}", side.sk_prefix(), listing.id)), attrs);
     save_post(deps, member, item, listing.expires_at, now, vec![listed]).await?;
     info!(listing_id = %listing.id, side = side.entity(), "listing published");
-    Ok(Created { id: listing.id, kind: "listing", status: listing.status, expires_at: rfc3339(listing.expires_at) })
+    Ok(Created { id: listing.id, kind: "listing", status: listing.status.as_str(), expires_at: rfc3339(listing.expires_at) })
 }

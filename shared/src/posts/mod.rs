@@ -51,7 +51,7 @@ pub const MAX_CHILDREN: usize = 6;
 pub struct Created {
     pub id: String,
     pub kind: &'static str,
-    pub status: String,
+    pub status: &'static str,
     pub expires_at: String,
 }
 

@@ -9,6 +9,7 @@ use crate::domain::{BusinessCategory, Community, bounded, postal, text};
 use crate::error::AppError;
 use crate::records::keys;
 use crate::records::member::Member;
+use crate::records::perk::PerkStatus;
 use crate::records::perk::{PERK_TTL, Perk, perk_key};
 use crate::store::{Cond, ENTITY, EXPIRES_AT, GSI1PK, GSI1SK, Item, Key, WriteOp};
 use serde::Deserialize;
@@ -77,7 +78,7 @@ pub(crate) async fn post_perk(deps: &Deps, member: &Member, body: Value, now: Un
         communities,
         quantity,
         ends_on,
-        status: if approved { "approved" } else { "pending" }.into(),
+        status: if approved { PerkStatus::Approved } else { PerkStatus::Pending },
         created_at: now,
         expires_at,
     };
@@ -100,8 +101,8 @@ pub(crate) async fn post_perk(deps: &Deps, member: &Member, body: Value, now: Un
         WriteOp::Check { key: keys::member(&member.id), cond: Cond::Live },
     ];
     deps.store.transact(ops, now).await?;
-    info!(perk_id = %perk.id, status = %perk.status, "perk referenced");
-    Ok(Created { id: perk.id, kind: "perk", status: perk.status, expires_at: rfc3339(perk.expires_at) })
+    info!(perk_id = %perk.id, status = perk.status.as_str(), "perk referenced");
+    Ok(Created { id: perk.id, kind: "perk", status: perk.status.as_str(), expires_at: rfc3339(perk.expires_at) })
 }
 
 /// Operations that cut the link between an erased member and the perks they referenced.

@@ -6,6 +6,29 @@ use crate::store::{GSI1PK, GSI1SK};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+/// Where a match is in its life (docs/PRODUCT.md §2.1 steps 3–6); also its index partition `MATCHES#<status>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchStatus {
+    /// Proposed by a run, waiting for a moderator (manual review).
+    Proposed,
+    /// Approved (or proposed under auto review): the introduction is due.
+    Approved,
+    /// Both parties have the introduction; waiting for an answer.
+    Introduced,
+}
+
+impl MatchStatus {
+    /// The stored string, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchStatus::Proposed => "proposed",
+            MatchStatus::Approved => "approved",
+            MatchStatus::Introduced => "introduced",
+        }
+    }
+}
+
 /// A match as stored (`MATCH#<id>`): ids and anonymous facts only; the people are read from their items.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Match {
@@ -16,8 +39,7 @@ pub struct Match {
     pub request_member_id: String,
     pub help_type: String,
     pub distance_km: f64,
-    /// `proposed`, `approved` or `introduced`.
-    pub status: String,
+    pub status: MatchStatus,
     /// The request's department, for the anonymous statistics.
     #[serde(default)]
     pub department: Option<String>,
@@ -35,8 +57,8 @@ pub struct Match {
 }
 
 /// The index attributes of a match in `status`, ordered by `at`.
-pub(crate) fn index_attrs(status: &str, at: UnixTime, id: &str) -> [(String, Value); 2] {
-    [(GSI1PK.into(), json!(keys::matches_in(status))), (GSI1SK.into(), json!(format!("{at:012}#{id}")))]
+pub(crate) fn index_attrs(status: MatchStatus, at: UnixTime, id: &str) -> [(String, Value); 2] {
+    [(GSI1PK.into(), json!(keys::matches_in(status.as_str()))), (GSI1SK.into(), json!(format!("{at:012}#{id}")))]
 }
 
 /// The most matches one queue or one housekeeping pass reads.

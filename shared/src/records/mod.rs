@@ -28,3 +28,31 @@ pub(crate) async fn load<T: serde::de::DeserializeOwned>(deps: &Deps, key: &Key,
         None => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::matched::MatchStatus;
+    use super::perk::PerkStatus;
+    use super::post::{ListingStatus, OfferStatus, RequestStatus};
+    use serde_json::{Value, json};
+
+    /// Stored bytes stay what they were before the enums: the same strings, read back the same.
+    fn stored_as<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(v: T, s: &str, as_str: &str) {
+        assert_eq!(serde_json::to_value(&v).unwrap(), json!(s));
+        assert_eq!(as_str, s);
+        assert_eq!(serde_json::from_value::<T>(Value::String(s.into())).unwrap(), v);
+    }
+
+    #[test]
+    fn statuses_are_stored_as_the_strings_they_always_were() {
+        stored_as(MatchStatus::Proposed, "proposed", MatchStatus::Proposed.as_str());
+        stored_as(MatchStatus::Approved, "approved", MatchStatus::Approved.as_str());
+        stored_as(MatchStatus::Introduced, "introduced", MatchStatus::Introduced.as_str());
+        stored_as(RequestStatus::Open, "open", RequestStatus::Open.as_str());
+        stored_as(RequestStatus::Proposed, "proposed", RequestStatus::Proposed.as_str());
+        stored_as(OfferStatus::Open, "open", OfferStatus::Open.as_str());
+        stored_as(ListingStatus::Published, "published", ListingStatus::Published.as_str());
+        stored_as(PerkStatus::Pending, "pending", PerkStatus::Pending.as_str());
+        stored_as(PerkStatus::Approved, "approved", PerkStatus::Approved.as_str());
+    }
+}

@@ -8,6 +8,26 @@ use serde::{Deserialize, Serialize};
 /// How long a perk without an end date stays listed.
 pub const PERK_TTL: i64 = 365 * DAY;
 
+/// A perk's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PerkStatus {
+    /// Waiting for a moderator, in the `REVIEW#PERK` index.
+    Pending,
+    /// Listed in the directory, in its `PERK#<cell>` index.
+    Approved,
+}
+
+impl PerkStatus {
+    /// The stored string, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PerkStatus::Pending => "pending",
+            PerkStatus::Approved => "approved",
+        }
+    }
+}
+
 /// A business with a perk for the community.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Perk {
@@ -23,8 +43,7 @@ pub struct Perk {
     pub communities: Vec<String>,
     pub quantity: Option<i64>,
     pub ends_on: Option<String>,
-    /// `pending` (waiting for a moderator) or `approved` (listed).
-    pub status: String,
+    pub status: PerkStatus,
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
 }

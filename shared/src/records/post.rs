@@ -44,6 +44,60 @@ impl Side {
     }
 }
 
+/// A help offer's status: open while it exists (it goes when withdrawn, used up or expired).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferStatus {
+    /// Open: in the areas the matching run reads.
+    Open,
+}
+
+impl OfferStatus {
+    /// The stored string, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfferStatus::Open => "open",
+        }
+    }
+}
+
+/// A help request's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    /// Open: in the `OPEN_REQUEST#<help type>` index the run reads.
+    Open,
+    /// Part of a match (`match_id`), out of the open index.
+    Proposed,
+}
+
+impl RequestStatus {
+    /// The stored string, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Open => "open",
+            RequestStatus::Proposed => "proposed",
+        }
+    }
+}
+
+/// A listing's status: published while it exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListingStatus {
+    /// Published: its copy is in the search index.
+    Published,
+}
+
+impl ListingStatus {
+    /// The stored string, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListingStatus::Published => "published",
+        }
+    }
+}
+
 /// Child-care details of a help offer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ChildCareOffer {
@@ -65,7 +119,7 @@ pub struct HelpOffer {
     pub availability: String,
     pub details: String,
     pub child_care: Option<ChildCareOffer>,
-    pub status: String,
+    pub status: OfferStatus,
     /// Matches proposed or introduced and not yet closed; never above `capacity` (conditional writes).
     #[serde(default)]
     pub active_matches: i64,
@@ -101,8 +155,7 @@ pub struct HelpRequest {
     pub postal_code: String,
     pub details: String,
     pub children: Vec<String>,
-    /// `open` (in the matching index) or `proposed` (part of a match).
-    pub status: String,
+    pub status: RequestStatus,
     /// The match this request is part of, while `proposed`.
     #[serde(default)]
     pub match_id: Option<String>,
@@ -127,7 +180,7 @@ pub struct Listing {
     pub radius_km: i64,
     pub title: String,
     pub text: String,
-    pub status: String,
+    pub status: ListingStatus,
     /// When the day-25 "keep it open" reminder went out; 0 until then (a value a condition can compare).
     #[serde(default)]
     pub reminded_at: UnixTime,
