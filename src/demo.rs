@@ -136,7 +136,7 @@ pub async fn load(deps: &Deps, size: &DemoSize) -> Result<usize, AppError> {
             json!({"kind": "help", "help_type": "groceries", "postal_codes": [code, place(i + 101)], "radius_km": 3 + i % 8,
                    "capacity": 1 + i % 2, "availability": "en semaine après 18 h", "details": OFFER_DETAILS[i % OFFER_DETAILS.len()]})
         };
-        posts::post_offer(deps, &m, body).await?;
+        posts::post_offer(deps, &m, body.try_into()?).await?;
         created += 1;
     }
     for j in 0..size.requesters {
@@ -149,7 +149,7 @@ pub async fn load(deps: &Deps, size: &DemoSize) -> Result<usize, AppError> {
         } else {
             json!({"kind": "help", "help_type": "groceries", "postal_code": code, "details": REQUEST_DETAILS[j % REQUEST_DETAILS.len()]})
         };
-        posts::post_request(deps, &m, body).await?;
+        posts::post_request(deps, &m, body.try_into()?).await?;
         created += 1;
     }
     let domains = ["agricole", "associatif", "commercial", "medical", "transport", "socio-educatif", "impression-3d"];
@@ -163,9 +163,9 @@ pub async fn load(deps: &Deps, size: &DemoSize) -> Result<usize, AppError> {
                           "title": format!("Besoin de bras — {domain}"),
                           "text": "Nous cherchons des bénévoles quelques heures par semaine pendant la crise. Formation sur place."});
         if k.is_multiple_of(2) {
-            posts::post_request(deps, &m, body).await?;
+            posts::post_request(deps, &m, body.try_into()?).await?;
         } else {
-            posts::post_offer(deps, &m, body).await?;
+            posts::post_offer(deps, &m, body.try_into()?).await?;
         }
         created += 1;
     }
@@ -177,7 +177,7 @@ pub async fn load(deps: &Deps, size: &DemoSize) -> Result<usize, AppError> {
         let body = json!({"kind": "perk", "business_name": format!("Commerce solidaire n° {}", p + 1), "postal_code": code,
                           "address": "Adresse du commerce", "category": categories[p % categories.len()],
                           "perk": "10 % de remise pour les personnels en première ligne", "communities": ["health", "defense", "firefighters"]});
-        posts::post_offer(deps, &perk_owner, body).await?;
+        posts::post_offer(deps, &perk_owner, body.try_into()?).await?;
     }
     let loaded = serde_json::Map::from_iter([("entity".to_owned(), json!("demo_marker")), ("loaded_at".to_owned(), json!(now))]);
     deps.store.transact(vec![WriteOp::Put { item: Item::new(marker(), loaded), cond: Cond::Absent }], now).await?;

@@ -210,14 +210,14 @@ async fn the_openapi_document_describes_exactly_the_routes_that_exist() {
     assert_eq!(status, 200);
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
-    for route in entraide::router::ROUTES {
+    for route in shared::routes::ROUTES {
         let op = &paths.get(route.path).unwrap_or_else(|| panic!("{} is not documented", route.path))[route.method.to_lowercase()];
         assert!(op.is_object(), "{} {} is not documented", route.method, route.path);
         assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{} {} has no responses", route.method, route.path);
     }
     for (path, ops) in paths {
         for method in ops.as_object().unwrap().keys().filter(|k| *k != "parameters") {
-            let exists = entraide::router::ROUTES.iter().any(|r| r.path == path && r.method.eq_ignore_ascii_case(method));
+            let exists = shared::routes::ROUTES.iter().any(|r| r.path == path && r.method.eq_ignore_ascii_case(method));
             assert!(exists, "the document describes {method} {path}, which no function serves");
         }
     }
@@ -252,7 +252,7 @@ fn every_route_has_a_sample_event() {
             serde_json::from_str::<Value>(&std::fs::read_to_string(&path).unwrap()).unwrap()["routeKey"].as_str().map(str::to_owned)
         })
         .collect();
-    for route in entraide::router::ROUTES {
+    for route in shared::routes::ROUTES {
         let key = format!("{} {}", route.method, route.path);
         assert!(keys.contains(&key), "no event in events/ for {key}");
     }

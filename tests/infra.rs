@@ -2,7 +2,7 @@
 //! deployed function exists, every route of the router is an HTTP API event of the function that
 //! serves it, and no policy grants a wildcard. (The full template checks come with the AWS issue.)
 
-use entraide::router::{FUNCTIONS, ROUTES};
+use shared::routes::{FUNCTIONS, ROUTES};
 
 /// Functions run by a schedule rather than an HTTP route.
 const SCHEDULED: &[&str] = &["match"];

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use shared::config::{Config, ReviewMode};
 use shared::matching::run::run;
 use shared::members::{Member, authenticate};
-use shared::posts::{post_offer, post_request};
+use shared::posts::{NewOffer, NewRequest, post_offer, post_request};
 use shared::testing::TestDeps;
 use std::collections::HashMap;
 
@@ -23,12 +23,20 @@ async fn members(t: &TestDeps, n: usize, prefix: &str) -> Vec<Member> {
         .await
 }
 
-fn groceries_offer(code: &str, capacity: i64) -> Value {
-    json!({"kind": "help", "help_type": "groceries", "postal_codes": [code], "radius_km": 10, "capacity": capacity})
+fn groceries_offer(code: &str, capacity: i64) -> NewOffer {
+    offer(json!({"kind": "help", "help_type": "groceries", "postal_codes": [code], "radius_km": 10, "capacity": capacity}))
 }
 
-fn groceries_request(code: &str) -> Value {
-    json!({"kind": "help", "help_type": "groceries", "postal_code": code, "details": "Courses"})
+fn groceries_request(code: &str) -> NewRequest {
+    request(json!({"kind": "help", "help_type": "groceries", "postal_code": code, "details": "Courses"}))
+}
+
+fn offer(body: Value) -> NewOffer {
+    body.try_into().unwrap()
+}
+
+fn request(body: Value) -> NewRequest {
+    body.try_into().unwrap()
 }
 
 /// Every match in the raw store, and the offers' and requests' state, checked for the invariants.
@@ -64,14 +72,14 @@ async fn a_run_proposes_within_the_rules_and_a_second_run_proposes_nothing_twice
     post_offer(
         &t.deps,
         &m[1],
-        json!({"kind": "help", "help_type": "child-care", "postal_codes": ["13001"], "radius_km": 5,
-        "child_care": {"is_parent": true, "has_experience": false, "max_children": 1, "age_ranges": ["3-5"]}}),
+        offer(json!({"kind": "help", "help_type": "child-care", "postal_codes": ["13001"], "radius_km": 5,
+        "child_care": {"is_parent": true, "has_experience": false, "max_children": 1, "age_ranges": ["3-5"]}})),
     )
     .await
     .unwrap();
     post_request(&t.deps, &m[2], groceries_request("75012")).await.unwrap(); // ~2 km from 75011: matched
     post_request(&t.deps, &m[2], groceries_request("69001")).await.unwrap(); // Lyon: no volunteer near
-    post_request(&t.deps, &m[2], json!({"kind": "help", "help_type": "child-care", "postal_code": "13001", "children": ["3-5", "6-9"]}))
+    post_request(&t.deps, &m[2], request(json!({"kind": "help", "help_type": "child-care", "postal_code": "13001", "children": ["3-5", "6-9"]})))
         .await
         .unwrap(); // two children: refused
     let first = run(&t.deps).await.unwrap();

@@ -65,14 +65,14 @@ async fn fixture(deps: &Deps, outbox: &Outbox) -> Fixture {
     };
     let (m, r) = (member(&session).await, member(&requester).await);
     let offer = json!({"kind": "help", "help_type": "groceries", "postal_codes": ["75011"], "radius_km": 5});
-    shared::posts::post_offer(deps, &m, offer.clone()).await.unwrap();
-    let offer_id = shared::posts::post_offer(deps, &m, offer).await.unwrap().id;
+    shared::posts::post_offer(deps, &m, offer.clone().try_into().unwrap()).await.unwrap();
+    let offer_id = shared::posts::post_offer(deps, &m, offer.try_into().unwrap()).await.unwrap().id;
     let request = json!({"kind": "help", "help_type": "groceries", "postal_code": "75012"});
-    shared::posts::post_request(deps, &r, request.clone()).await.unwrap();
+    shared::posts::post_request(deps, &r, request.try_into().unwrap()).await.unwrap();
     let request_id = shared::posts::post_request(
         deps,
         &m,
-        json!({"kind": "help", "help_type": "child-care", "postal_code": "75011", "children": ["3-5"]}),
+        json!({"kind": "help", "help_type": "child-care", "postal_code": "75011", "children": ["3-5"]}).try_into().unwrap(),
     )
     .await
     .unwrap()
@@ -84,7 +84,7 @@ async fn fixture(deps: &Deps, outbox: &Outbox) -> Fixture {
         .to_owned();
     let perk = json!({"kind": "perk", "business_name": "Pharmacie du Canal", "postal_code": "75011", "category": "health-beauty",
                       "perk": "Conseils gratuits", "communities": ["health"]});
-    let perk_id = shared::posts::post_offer(deps, &m, perk).await.unwrap().id;
+    let perk_id = shared::posts::post_offer(deps, &m, perk.try_into().unwrap()).await.unwrap().id;
     // A fresh verify link for the confirm event.
     shared::members::register(
         deps,

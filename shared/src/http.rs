@@ -5,6 +5,7 @@ use crate::error::AppError;
 use crate::json;
 pub use crate::json::{MAX_BODY_BYTES, from_value, parse_json_bytes, parse_object};
 use lambda_http::{Body, Request, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -25,6 +26,14 @@ pub fn json(status: u16, value: &Value) -> Response<Body> {
         .header("x-content-type-options", "nosniff")
         .body(Body::Text(value.to_string()))
         .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+/// A response whose body is a use case's answer (a `Serialize` struct), with the headers of [`json`].
+pub fn json_of<T: Serialize>(status: u16, value: &T) -> Response<Body> {
+    match serde_json::to_value(value) {
+        Ok(v) => json(status, &v),
+        Err(e) => respond(Err(AppError::unexpected(e))),
+    }
 }
 
 /// A document compiled into the function (taxonomy, OpenAPI), cacheable for an hour: it changes only
@@ -61,6 +70,11 @@ pub fn query(req: &Request) -> std::collections::HashMap<String, String> {
 pub fn path_param(req: &Request, name: &str) -> Option<String> {
     use lambda_http::RequestExt;
     req.path_parameters().first(name).map(str::to_owned)
+}
+
+/// The operation a request names in [`crate::routes::ROUTES`], for functions that serve several routes.
+pub fn operation(req: &Request) -> Option<crate::routes::Operation> {
+    crate::routes::Operation::of(req.method().as_str(), req.uri().path())
 }
 
 /// The bearer token of the `Authorization` header, if any.

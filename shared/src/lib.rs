@@ -16,7 +16,8 @@
 //!    after a run: release, introduce, answers, housekeeping), [`posts`] (help, listings, perks,
 //!    withdraw), [`matching`] (the assignment and the run), [`moderation`] (queue and decisions).
 //! 6. **Compositions** spanning several use cases: [`privacy`] (export, erase), [`confirm`] (what a link does).
-//! 7. **Edge**: [`http`] (requests and responses of `lambda_http`), [`lambda`] (a function's `main`),
+//! 7. **Edge**: [`routes`] (the route table everything that routes derives from), [`http`] (requests
+//!    and responses of `lambda_http`), [`lambda`] (a function's `main`),
 //!    and `testing` (helpers for tests, behind the `test-kit` feature).
 
 // 1. Foundations
@@ -48,6 +49,7 @@ pub mod moderation;
 pub mod privacy;
 pub mod confirm;
 // 7. Edge
+pub mod routes;
 pub mod http;
 pub mod lambda;
 #[cfg(feature = "test-kit")]

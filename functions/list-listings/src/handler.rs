@@ -10,7 +10,7 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     http::respond(
         async {
             let query = http::query(&req);
-            Ok(http::json(200, &directory::search_listings(deps, Params(&query)).await?))
+            Ok(http::json_of(200, &directory::search_listings(deps, Params(&query)).await?))
         }
         .await,
     )

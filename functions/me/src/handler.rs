@@ -4,15 +4,16 @@ use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::deps::Deps;
 use shared::error::AppError;
+use shared::routes::Operation;
 use shared::{http, members, privacy};
 
 pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     http::respond(
         async {
             let member = members::authenticate(deps, http::bearer(&req)).await?;
-            match req.method().as_str() {
-                "GET" => Ok(http::json(200, &privacy::export(deps, &member).await?)),
-                "DELETE" => {
+            match http::operation(&req) {
+                Some(Operation::ExportMe) => Ok(http::json(200, &privacy::export(deps, &member).await?)),
+                Some(Operation::EraseMe) => {
                     privacy::erase(deps, &member.id, None, deps.clock.now()).await?;
                     Ok(http::json(200, &json!({ "status": "erased" })))
                 }

@@ -11,6 +11,7 @@ use serde_json::json;
 use shared::deps::Deps;
 use shared::error::AppError;
 use shared::moderation::{self, Decision};
+use shared::routes::Operation;
 use shared::{http, matching};
 
 #[derive(Deserialize)]
@@ -23,21 +24,20 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     http::respond(
         async {
             let moderator = moderation::moderator(deps, http::bearer(&req)).await?;
-            let path = req.uri().path().to_owned();
             let not_found = || AppError::NotFound { code: "not_found", message: "no such moderation route".into() };
-            match (req.method().as_str(), path.as_str()) {
-                ("GET", "/api/moderation") => Ok(http::json(200, &moderation::queue(deps).await?)),
-                ("POST", "/api/moderation/run") => {
+            match http::operation(&req) {
+                Some(Operation::ModerationQueue) => Ok(http::json_of(200, &moderation::queue(deps).await?)),
+                Some(Operation::ModerationRun) => {
                     let summary = matching::run::run(deps).await?;
-                    Ok(http::json(200, &serde_json::to_value(summary).map_err(AppError::unexpected)?))
+                    Ok(http::json_of(200, &summary))
                 }
-                ("POST", p) if p.starts_with("/api/moderation/matches/") => {
+                Some(Operation::DecideMatch) => {
                     let id = http::path_param(&req, "id").ok_or_else(not_found)?;
                     let body: DecisionBody = http::parse_json(&req)?;
                     let status = moderation::decide_match(deps, &moderator, &id, body.decision).await?;
                     Ok(http::json(200, &json!({ "id": id, "status": status })))
                 }
-                ("POST", p) if p.starts_with("/api/moderation/perks/") => {
+                Some(Operation::DecidePerk) => {
                     let id = http::path_param(&req, "id").ok_or_else(not_found)?;
                     let body: DecisionBody = http::parse_json(&req)?;
                     let status = moderation::decide_perk(deps, &moderator, &id, body.decision).await?;

@@ -9,9 +9,8 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     http::respond(
         async {
             let member = members::authenticate(deps, http::bearer(&req)).await?;
-            let body = http::parse_object(req.body().as_ref())?;
-            let created = posts::post_request(deps, &member, body).await?;
-            Ok(http::json(201, &serde_json::to_value(created).unwrap_or_default()))
+            let command = posts::NewRequest::from_body(req.body().as_ref())?;
+            Ok(http::json_of(201, &posts::post_request(deps, &member, command).await?))
         }
         .await,
     )

@@ -6,13 +6,18 @@ use serde_json::json;
 use shared::deps::Deps;
 use shared::error::AppError;
 use shared::posts::{self, Side};
+use shared::routes::Operation;
 use shared::{http, members};
 
 pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     http::respond(
         async {
             let member = members::authenticate(deps, http::bearer(&req)).await?;
-            let side = if req.uri().path().starts_with("/api/requests/") { Side::Request } else { Side::Offer };
+            let side = match http::operation(&req) {
+                Some(Operation::WithdrawRequest) => Side::Request,
+                Some(Operation::WithdrawOffer) => Side::Offer,
+                _ => return Err(AppError::NotFound { code: "not_found", message: "no such route".into() }),
+            };
             let id =
                 http::path_param(&req, "id").ok_or(AppError::NotFound { code: "not_found", message: "no such offer or request".into() })?;
             posts::withdraw(deps, &member, side, &id).await?;

@@ -39,6 +39,13 @@ pub struct Hit {
     pub distance_km: f64,
 }
 
+/// What a search answers: a page of results, nearest first, and the cursor of the next page.
+#[derive(Debug, Serialize)]
+pub struct SearchPage<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
 /// A page of results and the cursor of the next one.
 pub struct Page {
     pub hits: Vec<Hit>,

@@ -9,10 +9,80 @@ use crate::records::matched::MatchStatus;
 use crate::records::matched::{MAX_MATCHES, Match};
 use crate::records::perk::Perk;
 use crate::records::perk::PerkStatus;
-use serde_json::{Value, json};
+use crate::records::member::Member;
+use crate::records::post::ChildCareOffer;
+use serde::Serialize;
 
-pub(crate) fn labels_of_role(community: &str, role: Option<&str>) -> Value {
-    json!({ "community": community, "role": role })
+/// What `GET /api/moderation` answers.
+#[derive(Debug, Serialize)]
+pub struct Queue {
+    /// The oldest [`QUEUE_PAGE`] proposals.
+    pub matches: Vec<ProposedMatch>,
+    pub matches_waiting: usize,
+    /// The oldest [`QUEUE_PAGE`] perks waiting for review.
+    pub perks: Vec<PendingPerk>,
+    pub perks_waiting: usize,
+}
+
+/// A proposal, with what a moderator needs to check it (first names and generic labels, no address).
+#[derive(Debug, Serialize)]
+pub struct ProposedMatch {
+    pub id: String,
+    pub help_type: String,
+    pub distance_km: f64,
+    pub proposed_at: String,
+    pub request: RequestSide,
+    pub offer: OfferSide,
+}
+
+/// A member's generic labels, as a moderator sees them.
+#[derive(Debug, Serialize)]
+pub struct Who {
+    pub community: String,
+    pub role: Option<String>,
+}
+
+impl Who {
+    fn of(m: &Member) -> Self {
+        Who { community: m.community.clone(), role: m.role.clone() }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct RequestSide {
+    pub first_name: String,
+    pub who: Who,
+    pub postal_code: String,
+    pub details: String,
+    pub children: Vec<String>,
+    pub posted_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OfferSide {
+    pub first_name: String,
+    pub who: Who,
+    pub postal_codes: Vec<String>,
+    pub radius_km: i64,
+    pub availability: String,
+    pub details: String,
+    pub child_care: Option<ChildCareOffer>,
+    pub capacity: i64,
+}
+
+/// A perk waiting for review.
+#[derive(Debug, Serialize)]
+pub struct PendingPerk {
+    pub id: String,
+    pub business_name: String,
+    pub address: String,
+    pub postal_code: String,
+    pub category: String,
+    pub perk: String,
+    pub communities: Vec<String>,
+    pub quantity: Option<i64>,
+    pub ends_on: Option<String>,
+    pub submitted_at: String,
 }
 
 /// How many proposals and pending perks one `GET /api/moderation` shows: the oldest first. Decisions take
@@ -26,7 +96,7 @@ pub(crate) const QUEUE_READS_IN_FLIGHT: usize = 8;
 
 /// `GET /api/moderation`: the oldest [`QUEUE_PAGE`] proposed matches (with what a moderator needs to
 /// check them) and pending perks, and how many of each wait in all.
-pub async fn queue(deps: &Deps) -> Result<Value, AppError> {
+pub async fn queue(deps: &Deps) -> Result<Queue, AppError> {
     use futures::stream::{self, StreamExt, TryStreamExt};
     let now = deps.clock.now();
     let proposed = deps.store.query_index(&keys::matches_in(MatchStatus::Proposed.as_str()), now, MAX_MATCHES).await?;
@@ -40,30 +110,30 @@ pub async fn queue(deps: &Deps) -> Result<Value, AppError> {
     let mut matches = Vec::new();
     for (m, p) in with_parties {
         let Some(p) = p else { continue };
-        matches.push(json!({
-            "id": m.id,
-            "help_type": m.help_type,
-            "distance_km": m.distance_km,
-            "proposed_at": rfc3339(m.created_at),
-            "request": {
-                "first_name": p.requester.first_name,
-                "who": labels_of_role(&p.requester.community, p.requester.role.as_deref()),
-                "postal_code": p.request.postal_code,
-                "details": p.request.details,
-                "children": p.request.children,
-                "posted_at": rfc3339(p.request.created_at),
+        matches.push(ProposedMatch {
+            proposed_at: rfc3339(m.created_at),
+            request: RequestSide {
+                first_name: p.requester.first_name.clone(),
+                who: Who::of(&p.requester),
+                postal_code: p.request.postal_code,
+                details: p.request.details,
+                children: p.request.children,
+                posted_at: rfc3339(p.request.created_at),
             },
-            "offer": {
-                "first_name": p.volunteer.first_name,
-                "who": labels_of_role(&p.volunteer.community, p.volunteer.role.as_deref()),
-                "postal_codes": p.offer.postal_codes,
-                "radius_km": p.offer.radius_km,
-                "availability": p.offer.availability,
-                "details": p.offer.details,
-                "child_care": p.offer.child_care,
-                "capacity": p.offer.capacity,
+            offer: OfferSide {
+                first_name: p.volunteer.first_name.clone(),
+                who: Who::of(&p.volunteer),
+                postal_codes: p.offer.postal_codes,
+                radius_km: p.offer.radius_km,
+                availability: p.offer.availability,
+                details: p.offer.details,
+                child_care: p.offer.child_care,
+                capacity: p.offer.capacity,
             },
-        }));
+            id: m.id,
+            help_type: m.help_type,
+            distance_km: m.distance_km,
+        });
     }
     let mut pending = Vec::new();
     for item in deps.store.query_index(keys::PENDING_PERKS, now, MAX_MATCHES).await? {
@@ -75,18 +145,18 @@ pub async fn queue(deps: &Deps) -> Result<Value, AppError> {
     let perks_waiting = pending.len();
     let mut perks = Vec::new();
     for perk in pending.into_iter().take(QUEUE_PAGE) {
-        perks.push(json!({
-            "id": perk.id,
-            "business_name": perk.business_name,
-            "address": perk.address,
-            "postal_code": perk.postal_code,
-            "category": perk.category,
-            "perk": perk.perk,
-            "communities": perk.communities,
-            "quantity": perk.quantity,
-            "ends_on": perk.ends_on,
-            "submitted_at": rfc3339(perk.created_at),
-        }));
+        perks.push(PendingPerk {
+            submitted_at: rfc3339(perk.created_at),
+            id: perk.id,
+            business_name: perk.business_name,
+            address: perk.address,
+            postal_code: perk.postal_code,
+            category: perk.category,
+            perk: perk.perk,
+            communities: perk.communities,
+            quantity: perk.quantity,
+            ends_on: perk.ends_on,
+        });
     }
-    Ok(json!({ "matches": matches, "matches_waiting": matches_waiting, "perks": perks, "perks_waiting": perks_waiting }))
+    Ok(Queue { matches, matches_waiting, perks, perks_waiting })
 }

@@ -17,38 +17,41 @@ use serde::Deserialize;
 use serde_json::json;
 use tracing::info;
 
+/// A help offer as posted (`kind: "help"` on `POST /api/offers`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct HelpOfferBody {
+pub struct NewHelpOffer {
     #[allow(dead_code)]
     kind: String,
-    help_type: String,
-    postal_codes: Vec<String>,
-    radius_km: Option<i64>,
-    capacity: Option<i64>,
-    availability: Option<String>,
-    details: Option<String>,
-    child_care: Option<ChildCareOfferBody>,
+    pub help_type: String,
+    pub postal_codes: Vec<String>,
+    pub radius_km: Option<i64>,
+    pub capacity: Option<i64>,
+    pub availability: Option<String>,
+    pub details: Option<String>,
+    pub child_care: Option<NewChildCareOffer>,
 }
 
+/// What a child-care volunteer says about the children they can mind.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ChildCareOfferBody {
-    is_parent: bool,
-    has_experience: bool,
-    max_children: i64,
-    age_ranges: Vec<String>,
+pub struct NewChildCareOffer {
+    pub is_parent: bool,
+    pub has_experience: bool,
+    pub max_children: i64,
+    pub age_ranges: Vec<String>,
 }
 
+/// A help request as posted (`kind: "help"` on `POST /api/requests`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct HelpRequestBody {
+pub struct NewHelpRequest {
     #[allow(dead_code)]
     kind: String,
-    help_type: String,
-    postal_code: String,
-    details: Option<String>,
-    children: Option<Vec<String>>,
+    pub help_type: String,
+    pub postal_code: String,
+    pub details: Option<String>,
+    pub children: Option<Vec<String>>,
 }
 
 pub(crate) fn age_ranges(raw: &[String], field: &str) -> Result<Vec<String>, AppError> {
@@ -63,7 +66,7 @@ pub(crate) fn age_ranges(raw: &[String], field: &str) -> Result<Vec<String>, App
 
 /// A help offer: its areas (one item per postal code, indexed by cell for the run) and its day counter, in one
 /// transaction with the member's open-post limit.
-pub(crate) async fn post_help_offer(deps: &Deps, member: &Member, b: HelpOfferBody, now: UnixTime) -> Result<Created, AppError> {
+pub(crate) async fn post_help_offer(deps: &Deps, member: &Member, b: NewHelpOffer, now: UnixTime) -> Result<Created, AppError> {
     let help_type = HelpType::parse(&b.help_type).map_err(|e| e.at("help_type"))?;
     if b.postal_codes.is_empty() || b.postal_codes.len() > MAX_POSTAL_CODES {
         return Err(AppError::invalid("invalid_postal_codes", "postal_codes", "give one to three postal codes"));
@@ -141,7 +144,7 @@ pub(crate) async fn post_help_offer(deps: &Deps, member: &Member, b: HelpOfferBo
 }
 
 /// A help request, indexed as open by help type, oldest first, for the matching run.
-pub(crate) async fn post_help_request(deps: &Deps, member: &Member, b: HelpRequestBody, now: UnixTime) -> Result<Created, AppError> {
+pub(crate) async fn post_help_request(deps: &Deps, member: &Member, b: NewHelpRequest, now: UnixTime) -> Result<Created, AppError> {
     let help_type = HelpType::parse(&b.help_type).map_err(|e| e.at("help_type"))?;
     let code = postal(&b.postal_code, "postal_code")?;
     let children = match (help_type.is_child_care(), b.children) {

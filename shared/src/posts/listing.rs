@@ -11,23 +11,23 @@ use crate::records::post::ListingStatus;
 use crate::records::post::{Listing, POST_TTL, Side};
 use crate::store::{Cond, GSI1PK, GSI1SK, Item, Key, WriteOp};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use tracing::info;
 
+/// A listing as posted (`kind: "listing"`), offering skills or stating an organisation's need.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct ListingBody {
+pub struct NewListing {
     #[allow(dead_code)]
     kind: String,
-    domain: String,
-    postal_code: String,
-    radius_km: Option<i64>,
-    title: String,
-    text: String,
+    pub domain: String,
+    pub postal_code: String,
+    pub radius_km: Option<i64>,
+    pub title: String,
+    pub text: String,
 }
 
-pub(crate) async fn post_listing(deps: &Deps, member: &Member, side: Side, body: Value, now: UnixTime) -> Result<Created, AppError> {
-    let b: ListingBody = crate::json::from_value(body)?;
+pub(crate) async fn post_listing(deps: &Deps, member: &Member, side: Side, b: NewListing, now: UnixTime) -> Result<Created, AppError> {
     let domain = ListingDomain::parse(&b.domain).map_err(|e| e.at("domain"))?;
     let code = postal(&b.postal_code, "postal_code")?;
     let listing = Listing {

@@ -22,6 +22,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tracing::instrument;
 
+pub mod commands;
 pub mod help;
 pub mod listing;
 pub mod mine;
@@ -30,6 +31,7 @@ pub mod withdraw;
 
 pub use crate::records::perk::{PERK_TTL, Perk, perk_key};
 pub use crate::records::post::{ChildCareOffer, HelpOffer, HelpRequest, Listing, OfferArea, POST_TTL, Side};
+pub use commands::{NewOffer, NewRequest};
 pub use withdraw::withdraw;
 
 use crate::geo;
@@ -65,14 +67,6 @@ pub(crate) fn record<T: Serialize>(entity: &str, kind: &str, value: &T) -> Resul
     Ok(map)
 }
 
-pub(crate) fn kind_of(body: &Value) -> Result<String, AppError> {
-    match body.get("kind") {
-        None => Err(AppError::bad_request("missing_field", Some("kind".into()), "this field is required")),
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(AppError::bad_request("invalid_type", Some("kind".into()), "this field has the wrong type")),
-    }
-}
-
 /// Index attributes of a listed item: its geographic cell.
 pub(crate) fn index_by_cell(map: &mut Map<String, Value>, prefix: &str, code: &PostalCode, id: &str) {
     map.insert(GSI1PK.into(), json!(format!("{prefix}#{}", geo::cell_of(code))));
@@ -81,26 +75,24 @@ pub(crate) fn index_by_cell(map: &mut Map<String, Value>, prefix: &str, code: &P
 
 /// `POST /api/offers`: a help offer, a listing or a perk, by `kind`.
 #[instrument(skip_all, fields(member_id = %member.id))]
-pub async fn post_offer(deps: &Deps, member: &Member, body: Value) -> Result<Created, AppError> {
+pub async fn post_offer(deps: &Deps, member: &Member, offer: NewOffer) -> Result<Created, AppError> {
     let now = deps.clock.now();
     refuse_after_sunset(deps, now)?;
-    match kind_of(&body)?.as_str() {
-        "help" => help::post_help_offer(deps, member, crate::json::from_value(body)?, now).await,
-        "listing" => post_listing(deps, member, Side::Offer, body, now).await,
-        "perk" => post_perk(deps, member, body, now).await,
-        _ => Err(AppError::invalid("invalid_kind", "kind", "kind must be help, listing or perk")),
+    match offer {
+        NewOffer::Help(b) => help::post_help_offer(deps, member, b, now).await,
+        NewOffer::Listing(b) => post_listing(deps, member, Side::Offer, b, now).await,
+        NewOffer::Perk(b) => post_perk(deps, member, b, now).await,
     }
 }
 
 /// `POST /api/requests`: a help request or an organisation's need (a listing), by `kind`.
 #[instrument(skip_all, fields(member_id = %member.id))]
-pub async fn post_request(deps: &Deps, member: &Member, body: Value) -> Result<Created, AppError> {
+pub async fn post_request(deps: &Deps, member: &Member, request: NewRequest) -> Result<Created, AppError> {
     let now = deps.clock.now();
     refuse_after_sunset(deps, now)?;
-    match kind_of(&body)?.as_str() {
-        "help" => help::post_help_request(deps, member, crate::json::from_value(body)?, now).await,
-        "listing" => post_listing(deps, member, Side::Request, body, now).await,
-        _ => Err(AppError::invalid("invalid_kind", "kind", "kind must be help or listing")),
+    match request {
+        NewRequest::Help(b) => help::post_help_request(deps, member, b, now).await,
+        NewRequest::Listing(b) => post_listing(deps, member, Side::Request, b, now).await,
     }
 }
 

@@ -16,23 +16,23 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tracing::info;
 
+/// A business with a perk, as referenced by a member (`kind: "perk"` on `POST /api/offers`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct PerkBody {
+pub struct NewPerk {
     #[allow(dead_code)]
     kind: String,
-    business_name: String,
-    address: Option<String>,
-    postal_code: String,
-    category: String,
-    perk: String,
-    communities: Vec<String>,
-    quantity: Option<i64>,
-    ends_on: Option<String>,
+    pub business_name: String,
+    pub address: Option<String>,
+    pub postal_code: String,
+    pub category: String,
+    pub perk: String,
+    pub communities: Vec<String>,
+    pub quantity: Option<i64>,
+    pub ends_on: Option<String>,
 }
 
-pub(crate) async fn post_perk(deps: &Deps, member: &Member, body: Value, now: UnixTime) -> Result<Created, AppError> {
-    let b: PerkBody = crate::json::from_value(body)?;
+pub(crate) async fn post_perk(deps: &Deps, member: &Member, b: NewPerk, now: UnixTime) -> Result<Created, AppError> {
     let code = postal(&b.postal_code, "postal_code")?;
     let category = BusinessCategory::parse(&b.category).map_err(|e| e.at("category"))?;
     if b.communities.is_empty() {
