@@ -20,6 +20,27 @@
 //!    and responses of `lambda_http`), [`lambda`] (a function's `main`),
 //!    and `testing` (helpers for tests, behind the `test-kit` feature).
 
+/// An enum stored as strings (a record's status, a counter's metric): each string is written once, in
+/// its `#[serde(rename)]`, and `as_str` returns that same string (for keys and logs) without a second
+/// copy. `tests/layers.rs` checks that no other code spells these strings.
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $s:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        $vis enum $name {
+            $($(#[$vmeta])* #[serde(rename = $s)] $variant,)+
+        }
+        impl $name {
+            /// The stored string, as serde writes it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $s,)+
+                }
+            }
+        }
+    };
+}
+
 // 1. Foundations
 pub mod clock;
 pub mod crypto;

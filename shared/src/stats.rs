@@ -24,27 +24,28 @@ pub const SHARDS: u32 = 4;
 /// The most counter items a stats answer reads (≈ 3 years of days × metrics × shards).
 const MAX_ITEMS: usize = 40_000;
 
-/// What is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Metric {
-    /// A member confirmed their e-mail address for the first time.
-    Registered,
-    /// A help offer was posted.
-    Offered,
-    /// A help request was posted.
-    Requested,
-    /// A matching run proposed a pair.
-    Proposed,
-    /// The introduction e-mail went to both parties.
-    Introduced,
-    /// One party confirmed that the help is arranged.
-    Confirmed,
-    /// One party said it did not work out.
-    Declined,
-    /// A moderator rejected the proposal.
-    Rejected,
-    /// An introduced match got no answer within 14 days and was closed.
-    Closed,
+stored_enum! {
+    /// What is counted.
+    pub enum Metric {
+        /// A member confirmed their e-mail address for the first time.
+        Registered = "registered",
+        /// A help offer was posted.
+        Offered = "offered",
+        /// A help request was posted.
+        Requested = "requested",
+        /// A matching run proposed a pair.
+        Proposed = "proposed",
+        /// The introduction e-mail went to both parties.
+        Introduced = "introduced",
+        /// One party confirmed that the help is arranged.
+        Confirmed = "confirmed",
+        /// One party said it did not work out.
+        Declined = "declined",
+        /// A moderator rejected the proposal.
+        Rejected = "rejected",
+        /// An introduced match got no answer within 14 days and was closed.
+        Closed = "closed",
+    }
 }
 
 pub const METRICS: [Metric; 9] = [
@@ -60,20 +61,6 @@ pub const METRICS: [Metric; 9] = [
 ];
 
 impl Metric {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Metric::Registered => "registered",
-            Metric::Offered => "offered",
-            Metric::Requested => "requested",
-            Metric::Proposed => "proposed",
-            Metric::Introduced => "introduced",
-            Metric::Confirmed => "confirmed",
-            Metric::Declined => "declined",
-            Metric::Rejected => "rejected",
-            Metric::Closed => "closed",
-        }
-    }
-
     fn parse(s: &str) -> Option<Metric> {
         METRICS.into_iter().find(|m| m.as_str() == s)
     }

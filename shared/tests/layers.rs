@@ -202,3 +202,61 @@ fn the_checks_see_imports_written_either_way() {
     assert_eq!(file_of(&["matches".into(), "Match".into()], &all).as_deref(), Some("matches/mod.rs"));
     assert!(mod_and_child("matches/mod.rs", "matches/release.rs") && !mod_and_child("matches/mod.rs", "posts/help.rs"));
 }
+
+/// The strings of every `stored_enum!` block (`Proposed = "proposed",` → `proposed`), and the code
+/// outside those blocks.
+fn split_stored_enums(code: &str) -> (Vec<String>, String) {
+    let mut strings = Vec::new();
+    let mut rest = String::new();
+    let mut inside = 0usize;
+    for line in code.lines() {
+        if line.trim_start().starts_with("stored_enum! {") {
+            inside = 1;
+            continue;
+        }
+        if inside > 0 {
+            inside += line.matches('{').count();
+            inside -= line.matches('}').count();
+            if let Some((_, s)) = line.split_once("= \"") {
+                strings.push(s.trim_end_matches(',').trim_end_matches('"').to_owned());
+            }
+            continue;
+        }
+        rest.push_str(line);
+        rest.push('\n');
+    }
+    (strings, rest)
+}
+
+#[test]
+fn stored_strings_are_spelled_only_in_their_enum() {
+    let functions = Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions");
+    let mut sources: Vec<(String, String)> = files().iter().map(|f| (format!("shared/src/{f}"), code_of(f))).collect();
+    for dir in std::fs::read_dir(&functions).unwrap() {
+        let src_dir = dir.unwrap().path().join("src");
+        for e in std::fs::read_dir(&src_dir).unwrap() {
+            let p = e.unwrap().path();
+            let text = std::fs::read_to_string(&p).unwrap();
+            let text = text.split("#[cfg(test)]\nmod tests").next().unwrap();
+            let code = text.lines().map(|l| l.split("//").next().unwrap_or("")).collect::<Vec<_>>().join("\n");
+            sources.push((p.display().to_string(), code));
+        }
+    }
+    let mut strings = BTreeSet::new();
+    let mut outside = Vec::new();
+    for (name, code) in &sources {
+        let (s, rest) = split_stored_enums(code);
+        strings.extend(s);
+        outside.push((name, rest));
+    }
+    assert!(strings.contains("proposed") && strings.contains("open"), "the stored_enum! blocks are read: {strings:?}");
+    let mut spelled = Vec::new();
+    for (name, rest) in &outside {
+        for s in &strings {
+            if rest.contains(&format!("\"{s}\"")) {
+                spelled.push(format!("{name} spells \"{s}\""));
+            }
+        }
+    }
+    assert!(spelled.is_empty(), "stored strings written outside their enum (use the enum):\n{}", spelled.join("\n"));
+}

@@ -10,7 +10,8 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
         async {
             let body: members::RegisterBody = http::parse_json(&req)?;
             members::register(deps, body).await?;
-            Ok(http::json(202, &json!({ "status": "pending" })))
+            // Whatever happened (new, known, honeypot), the answer is the same: a pending registration.
+            Ok(http::json(202, &json!({ "status": members::MemberStatus::Pending })))
         }
         .await,
     )

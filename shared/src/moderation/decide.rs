@@ -1,6 +1,6 @@
 //! A moderator's decision on a proposed match or a pending perk.
 
-use super::Decision;
+use super::{Decision, Outcome};
 use crate::deps::Deps;
 use crate::error::AppError;
 use crate::mail::templates::IntroKind;
@@ -21,7 +21,7 @@ use tracing::{info, warn};
 
 /// `POST /api/moderation/matches/{id}`: approve (the introduction goes out now) or reject (the request
 /// goes back to the open index; this pair never comes back). Returns the match's new status.
-pub async fn decide_match(deps: &Deps, moderator: &Member, id: &str, decision: Decision) -> Result<&'static str, AppError> {
+pub async fn decide_match(deps: &Deps, moderator: &Member, id: &str, decision: Decision) -> Result<Outcome, AppError> {
     if ulid::Ulid::from_string(id).is_err() {
         return Err(AppError::bad_request("invalid_id", Some("id".into()), "this is not an id"));
     }
@@ -48,12 +48,12 @@ pub async fn decide_match(deps: &Deps, moderator: &Member, id: &str, decision: D
             // Introduce now rather than at the next run; if it fails, the next run does it.
             let approved = Match { status: MatchStatus::Approved, ..m };
             match introduce(deps, &approved, IntroKind::First, now).await {
-                Ok(Sent::Done) => Ok(MatchStatus::Introduced.as_str()),
-                Ok(Sent::Released) => Ok("released"),
-                Ok(Sent::Later) => Ok(MatchStatus::Approved.as_str()),
+                Ok(Sent::Done) => Ok(Outcome::Introduced),
+                Ok(Sent::Released) => Ok(Outcome::Released),
+                Ok(Sent::Later) => Ok(Outcome::Approved),
                 Err(e) => {
                     warn!(match_id = %id, error = %e, "introduction not sent; the next run retries");
-                    Ok(MatchStatus::Approved.as_str())
+                    Ok(Outcome::Approved)
                 }
             }
         }
@@ -63,13 +63,13 @@ pub async fn decide_match(deps: &Deps, moderator: &Member, id: &str, decision: D
             ops.push(count(Metric::Rejected, &m, now));
             deps.store.transact(ops, now).await?;
             info!(match_id = %id, moderator_id = %moderator.id, "match rejected; request reopened");
-            Ok("rejected")
+            Ok(Outcome::Rejected)
         }
     }
 }
 
 /// `POST /api/moderation/perks/{id}`: approve (listed in the directory) or reject (deleted).
-pub async fn decide_perk(deps: &Deps, moderator: &Member, id: &str, decision: Decision) -> Result<&'static str, AppError> {
+pub async fn decide_perk(deps: &Deps, moderator: &Member, id: &str, decision: Decision) -> Result<Outcome, AppError> {
     if ulid::Ulid::from_string(id).is_err() {
         return Err(AppError::bad_request("invalid_id", Some("id".into()), "this is not an id"));
     }
@@ -91,20 +91,20 @@ pub async fn decide_perk(deps: &Deps, moderator: &Member, id: &str, decision: De
             s.insert(GSI1PK.into(), json!(format!("PERK#{}", crate::geo::cell_of(&code))));
             s.insert(GSI1SK.into(), json!(perk.id));
             ops.push(WriteOp::Update { key, set: s, cond });
-            PerkStatus::Approved.as_str()
+            Outcome::Approved
         }
         Decision::Reject => {
             ops.push(WriteOp::Delete { key, cond });
             if let Some(by) = &perk.submitted_by {
                 ops.push(WriteOp::Delete { key: Key::new(keys::member_pk(by), format!("PERK#{id}")), cond: Cond::Always });
             }
-            "rejected"
+            Outcome::Rejected
         }
     };
     deps.store.transact(ops, now).await.map_err(|e| match e {
         StoreError::Conflict => AppError::Conflict { code: "already_decided", message: "this perk was already decided".into() },
         e => e.into(),
     })?;
-    info!(perk_id = %id, moderator_id = %moderator.id, outcome, "perk decided");
+    info!(perk_id = %id, moderator_id = %moderator.id, ?outcome, "perk decided");
     Ok(outcome)
 }

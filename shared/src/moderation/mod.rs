@@ -4,12 +4,13 @@ use crate::deps::Deps;
 use crate::domain::Email;
 use crate::error::AppError;
 use crate::records::member::Member;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub mod decide;
 pub mod queue;
 
 pub use decide::{decide_match, decide_perk};
+
 pub use queue::queue;
 
 /// True if the member's address is in `MODERATOR_EMAILS`.
@@ -32,4 +33,18 @@ pub async fn moderator(deps: &Deps, bearer: Option<&str>) -> Result<Member, AppE
 pub enum Decision {
     Approve,
     Reject,
+}
+
+/// What a decision left the match or the perk in, as the moderator's answer names it (`status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The match is approved and both parties have their introduction.
+    Introduced,
+    /// The match (or the perk) is approved; a match's introduction goes out with the next run.
+    Approved,
+    /// The match could not be introduced (a party left meanwhile) and was released.
+    Released,
+    /// The match or the perk was rejected.
+    Rejected,
 }

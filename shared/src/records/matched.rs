@@ -6,26 +6,15 @@ use crate::store::{GSI1PK, GSI1SK};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-/// Where a match is in its life (docs/PRODUCT.md §2.1 steps 3–6); also its index partition `MATCHES#<status>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MatchStatus {
-    /// Proposed by a run, waiting for a moderator (manual review).
-    Proposed,
-    /// Approved (or proposed under auto review): the introduction is due.
-    Approved,
-    /// Both parties have the introduction; waiting for an answer.
-    Introduced,
-}
-
-impl MatchStatus {
-    /// The stored string, as serde writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MatchStatus::Proposed => "proposed",
-            MatchStatus::Approved => "approved",
-            MatchStatus::Introduced => "introduced",
-        }
+stored_enum! {
+    /// Where a match is in its life (docs/PRODUCT.md §2.1 steps 3–6); also its index partition `MATCHES#<status>`.
+    pub enum MatchStatus {
+        /// Proposed by a run, waiting for a moderator (manual review).
+        Proposed = "proposed",
+        /// Approved (or proposed under auto review): the introduction is due.
+        Approved = "approved",
+        /// Both parties have the introduction; waiting for an answer.
+        Introduced = "introduced",
     }
 }
 

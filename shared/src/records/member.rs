@@ -17,13 +17,13 @@ pub const MEMBER_TTL: i64 = 30 * DAY;
 /// The most items one member may own (profile included); bounds export and erasure.
 pub const MAX_MEMBER_ITEMS: usize = 1000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberStatus {
-    /// Registered, e-mail not confirmed yet.
-    Pending,
-    /// E-mail confirmed.
-    Active,
+stored_enum! {
+    pub enum MemberStatus {
+        /// Registered, e-mail not confirmed yet.
+        Pending = "pending",
+        /// E-mail confirmed.
+        Active = "active",
+    }
 }
 
 /// A member as stored (fields were validated before they were written).

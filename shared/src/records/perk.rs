@@ -8,23 +8,13 @@ use serde::{Deserialize, Serialize};
 /// How long a perk without an end date stays listed.
 pub const PERK_TTL: i64 = 365 * DAY;
 
-/// A perk's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PerkStatus {
-    /// Waiting for a moderator, in the `REVIEW#PERK` index.
-    Pending,
-    /// Listed in the directory, in its `PERK#<cell>` index.
-    Approved,
-}
-
-impl PerkStatus {
-    /// The stored string, as serde writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PerkStatus::Pending => "pending",
-            PerkStatus::Approved => "approved",
-        }
+stored_enum! {
+    /// A perk's status.
+    pub enum PerkStatus {
+        /// Waiting for a moderator, in the `REVIEW#PERK` index.
+        Pending = "pending",
+        /// Listed in the directory, in its `PERK#<cell>` index.
+        Approved = "approved",
     }
 }
 

@@ -44,57 +44,29 @@ impl Side {
     }
 }
 
-/// A help offer's status: open while it exists (it goes when withdrawn, used up or expired).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OfferStatus {
-    /// Open: in the areas the matching run reads.
-    Open,
-}
-
-impl OfferStatus {
-    /// The stored string, as serde writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OfferStatus::Open => "open",
-        }
+stored_enum! {
+    /// A help offer's status: open while it exists (it goes when withdrawn, used up or expired).
+    pub enum OfferStatus {
+        /// Open: in the areas the matching run reads.
+        Open = "open",
     }
 }
 
-/// A help request's status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestStatus {
-    /// Open: in the `OPEN_REQUEST#<help type>` index the run reads.
-    Open,
-    /// Part of a match (`match_id`), out of the open index.
-    Proposed,
-}
-
-impl RequestStatus {
-    /// The stored string, as serde writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestStatus::Open => "open",
-            RequestStatus::Proposed => "proposed",
-        }
+stored_enum! {
+    /// A help request's status.
+    pub enum RequestStatus {
+        /// Open: in the `OPEN_REQUEST#<help type>` index the run reads.
+        Open = "open",
+        /// Part of a match (`match_id`), out of the open index.
+        Proposed = "proposed",
     }
 }
 
-/// A listing's status: published while it exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ListingStatus {
-    /// Published: its copy is in the search index.
-    Published,
-}
-
-impl ListingStatus {
-    /// The stored string, as serde writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ListingStatus::Published => "published",
-        }
+stored_enum! {
+    /// A listing's status: published while it exists.
+    pub enum ListingStatus {
+        /// Published: its copy is in the search index.
+        Published = "published",
     }
 }
 
