@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, Request, Response, StatusCode};
 use axum::routing::get;
 use lambda_http::RequestExt;
 use shared::deps::Deps;
-use shared::error::AppError;
+use shared::error::{AppError, Refusal, Missing};
 use shared::http::MAX_BODY_BYTES;
 use shared::mail::outbox::Outbox;
 use shared::routes::{Resolved, resolve};
@@ -74,7 +74,7 @@ async fn dispatch(State(state): State<AppState>, req: Request<AxumBody>) -> Resp
         unknown => {
             let err = match unknown {
                 Resolved::MethodNotAllowed(_) => AppError::MethodNotAllowed,
-                _ => AppError::NotFound { code: "not_found", message: "no such API route".into() },
+                _ => AppError::from(Refusal::NotFound(Missing::Route)),
             };
             // The path may hold ids only, but it is not logged: a mistyped route could hold anything.
             tracing::info!(method = %req.method(), status = err.status(), "unknown route");

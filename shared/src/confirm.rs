@@ -3,7 +3,7 @@
 
 use crate::clock::UnixTime;
 use crate::deps::Deps;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::links::Purpose;
 use crate::members::verify::verify;
 use crate::privacy::erase;
@@ -50,15 +50,15 @@ pub async fn follow_link(deps: &Deps, token: &str) -> Result<LinkOutcome, AppErr
             Purpose::KeepOpen => {
                 crate::matches::answer::keep_open(deps, &claims, now).await.map(|expires_at| LinkOutcome::KeptOpen { expires_at })
             }
-            _ => Err(AppError::unauthorized("wrong_purpose", "this token cannot be used here")),
+            _ => Err(Refusal::WrongPurpose.into()),
         };
         match result {
-            Err(AppError::Conflict { .. } | AppError::Gone { .. })
-                if deps.store.get(&keys::used_link(&claims.jti), now).await?.is_some() =>
+            Err(e) if (e.is_conflict() || e.status() == 410)
+                && deps.store.get(&keys::used_link(&claims.jti), now).await?.is_some() =>
             {
-                return Err(AppError::gone("link_used", "this link has already been used"));
+                return Err(Refusal::LinkUsed.into());
             }
-            Err(AppError::Conflict { .. }) if tries < 2 && matches!(claims.purpose, Purpose::ConfirmMatch | Purpose::DeclineMatch) => {
+            Err(e) if e.is_conflict() && tries < 2 && matches!(claims.purpose, Purpose::ConfirmMatch | Purpose::DeclineMatch) => {
                 tries += 1;
             }
             other => return other,

@@ -17,24 +17,12 @@ pub enum AppError {
     /// A field parsed but its value is not acceptable (postal code that does not exist…): 422.
     #[error("{message}")]
     Invalid { code: &'static str, message: String, field: Option<String> },
-    /// Missing, tampered, or wrong-purpose credentials: 401.
-    #[error("{message}")]
-    Unauthorized { code: &'static str, message: String },
-    /// Authenticated but not allowed: 403.
-    #[error("{message}")]
-    Forbidden { code: &'static str, message: String },
-    /// 404.
-    #[error("{message}")]
-    NotFound { code: &'static str, message: String },
+    /// A use case said no, for a reason named in the product's terms (401, 403, 404, 409, 410).
+    #[error("{}", .0.message())]
+    Refused(Refusal),
     /// 405.
     #[error("method not allowed")]
     MethodNotAllowed,
-    /// A concurrent change won; the client may retry: 409.
-    #[error("{message}")]
-    Conflict { code: &'static str, message: String },
-    /// A link that expired or was already used, or a platform past its sunset: 410.
-    #[error("{message}")]
-    Gone { code: &'static str, message: String },
     /// Body over the limit: 413.
     #[error("request body too large")]
     PayloadTooLarge { limit: usize },
@@ -58,12 +46,10 @@ impl AppError {
         AppError::BadRequest { code, message: message.into(), field }
     }
 
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::Unauthorized { code, message: message.into() }
-    }
-
-    pub fn gone(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::Gone { code, message: message.into() }
+    /// True if a concurrent change or a state condition made the write fail (409): the caller may
+    /// re-read and try again.
+    pub fn is_conflict(&self) -> bool {
+        self.status() == 409
     }
 
     pub fn unexpected(e: impl std::error::Error + Send + Sync + 'static) -> Self {
@@ -74,12 +60,8 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::BadRequest { .. } => 400,
-            AppError::Unauthorized { .. } => 401,
-            AppError::Forbidden { .. } => 403,
-            AppError::NotFound { .. } => 404,
+            AppError::Refused(r) => r.status(),
             AppError::MethodNotAllowed => 405,
-            AppError::Conflict { .. } => 409,
-            AppError::Gone { .. } => 410,
             AppError::PayloadTooLarge { .. } => 413,
             AppError::Invalid { .. } => 422,
             AppError::TooManyRequests => 429,
@@ -92,12 +74,8 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::BadRequest { code, .. }
-            | AppError::Invalid { code, .. }
-            | AppError::Unauthorized { code, .. }
-            | AppError::Forbidden { code, .. }
-            | AppError::NotFound { code, .. }
-            | AppError::Conflict { code, .. }
-            | AppError::Gone { code, .. } => code,
+            | AppError::Invalid { code, .. } => code,
+            AppError::Refused(r) => r.code(),
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::TooManyRequests => "too_many_requests",
@@ -138,6 +116,137 @@ impl AppError {
     }
 }
 
+impl From<Refusal> for AppError {
+    fn from(r: Refusal) -> Self {
+        AppError::Refused(r)
+    }
+}
+
+/// Why a use case refuses, in the product's terms. Each refusal's status, code and message live here
+/// and nowhere else; use cases return `Err(Refusal::X.into())` and never pick a status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No `Authorization: Bearer` session.
+    MissingSession,
+    /// The session's time is over.
+    SessionExpired,
+    /// The session was signed out, or its member erased.
+    SessionRevoked,
+    /// A token that does not verify (tampered, foreign, malformed).
+    InvalidToken,
+    /// A valid token used for another purpose than its own (a link as a session…).
+    WrongPurpose,
+    /// A one-time link followed a second time.
+    LinkUsed,
+    /// A link past its expiry.
+    LinkExpired,
+    /// A sign-in link whose registration expired or was erased.
+    RegistrationExpired,
+    /// A member who is not a moderator on a moderator's route.
+    NotModerator,
+    /// No such route, or no such thing for this caller.
+    NotFound(Missing),
+    /// The platform is past its sunset: no new data is collected.
+    PlatformClosed,
+    /// The member already has the most open offers and requests.
+    TooManyOpenPosts,
+    /// A moderator's decision on something already decided.
+    AlreadyDecided(Decided),
+    /// An offer with no capacity left (a concurrent proposal took it).
+    OfferFull,
+    /// An introduction already confirmed, declined or expired.
+    MatchClosed,
+    /// An offer or request that no longer exists.
+    PostClosed,
+    /// A concurrent change won; re-reading and trying again may succeed.
+    ConcurrentChange,
+}
+
+/// What a [`Refusal::NotFound`] did not find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// No route at this method and path.
+    Route,
+    /// No proposed match with this id.
+    ProposedMatch,
+    /// No pending perk with this id.
+    PendingPerk,
+    /// No offer or request with this id among the caller's.
+    OwnPost,
+}
+
+/// What a [`Refusal::AlreadyDecided`] was about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decided {
+    Match,
+    Perk,
+}
+
+impl Refusal {
+    /// The HTTP status: the one place a refusal becomes one.
+    pub fn status(self) -> u16 {
+        use Refusal::*;
+        match self {
+            MissingSession | SessionExpired | SessionRevoked | InvalidToken | WrongPurpose => 401,
+            NotModerator => 403,
+            NotFound(_) => 404,
+            TooManyOpenPosts | AlreadyDecided(_) | OfferFull | ConcurrentChange => 409,
+            LinkUsed | LinkExpired | RegistrationExpired | PlatformClosed | MatchClosed | PostClosed => 410,
+        }
+    }
+
+    /// The machine-readable code of the error body.
+    pub fn code(self) -> &'static str {
+        use Refusal::*;
+        match self {
+            MissingSession => "missing_session",
+            SessionExpired => "session_expired",
+            SessionRevoked => "session_revoked",
+            InvalidToken => "invalid_token",
+            WrongPurpose => "wrong_purpose",
+            LinkUsed => "link_used",
+            LinkExpired | RegistrationExpired => "link_expired",
+            NotModerator => "not_moderator",
+            NotFound(_) => "not_found",
+            PlatformClosed => "platform_closed",
+            TooManyOpenPosts => "too_many_open",
+            AlreadyDecided(_) => "already_decided",
+            OfferFull => "full",
+            MatchClosed => "match_closed",
+            PostClosed => "post_closed",
+            ConcurrentChange => "conflict",
+        }
+    }
+
+    /// The sentence for the client (never personal, never an internal detail).
+    pub fn message(self) -> &'static str {
+        use Refusal::*;
+        match self {
+            MissingSession => "sign in first (Authorization: Bearer <session>)",
+            SessionExpired => "your session has expired; sign in again",
+            SessionRevoked => "this session is no longer valid; sign in again",
+            InvalidToken => "this link or session is not valid",
+            WrongPurpose => "this token cannot be used here",
+            LinkUsed => "this link has already been used",
+            LinkExpired => "this link has expired",
+            RegistrationExpired => "this registration has expired or was erased; please register again",
+            NotModerator => "this is for moderators",
+            NotFound(Missing::Route) => "no such API route",
+            NotFound(Missing::ProposedMatch) => "no proposed match with this id",
+            NotFound(Missing::PendingPerk) => "no pending perk with this id",
+            NotFound(Missing::OwnPost) => "no such offer or request of yours",
+            PlatformClosed => "the platform has closed; no data is collected any more",
+            TooManyOpenPosts => "you already have 20 open offers and requests; withdraw one first",
+            AlreadyDecided(Decided::Match) => "this match was already decided",
+            AlreadyDecided(Decided::Perk) => "this perk was already decided",
+            OfferFull => "the offer is full",
+            MatchClosed => "this introduction is already closed: confirmed, declined or expired",
+            PostClosed => "this offer or request no longer exists",
+            ConcurrentChange => "a concurrent change happened; please retry",
+        }
+    }
+}
+
 /// Formats an error and its sources on one line, for logs.
 pub struct ErrorChain<'a>(pub &'a (dyn std::error::Error + 'static));
 
@@ -171,5 +280,14 @@ mod tests {
         assert_eq!(err.status(), 422);
         assert_eq!(err.body()["error"]["field"], "postal_code");
         assert_eq!(err.body()["error"]["code"], "invalid_postal_code");
+    }
+
+    #[test]
+    fn a_refusal_is_a_client_error_with_its_code_and_sentence() {
+        let err: AppError = Refusal::TooManyOpenPosts.into();
+        assert_eq!((err.status(), err.code()), (409, "too_many_open"));
+        assert_eq!(err.body()["error"]["message"], Refusal::TooManyOpenPosts.message());
+        assert!(err.is_conflict() && !AppError::from(Refusal::LinkUsed).is_conflict());
+        assert_eq!(AppError::from(Refusal::NotFound(Missing::Route)).status(), 404);
     }
 }

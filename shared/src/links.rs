@@ -8,7 +8,7 @@
 
 use crate::clock::UnixTime;
 use crate::crypto::Secret;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -99,18 +99,18 @@ impl LinkSigner {
         validation.set_required_spec_claims(&["exp", "sub", "aud"]);
         let claims = jsonwebtoken::decode::<Claims>(token.trim(), &self.decoding, &validation)
             .map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => AppError::gone("link_expired", "this link has expired"),
-                _ => AppError::unauthorized("invalid_token", "this link or session is not valid"),
+                ErrorKind::ExpiredSignature => AppError::from(Refusal::LinkExpired),
+                _ => Refusal::InvalidToken.into(),
             })?
             .claims;
         if !accepted.contains(&claims.purpose) {
-            return Err(AppError::unauthorized("wrong_purpose", "this token cannot be used here"));
+            return Err(Refusal::WrongPurpose.into());
         }
         if claims.exp <= now {
             return Err(if claims.purpose == Purpose::Session {
-                AppError::unauthorized("session_expired", "your session has expired; sign in again")
+                AppError::from(Refusal::SessionExpired)
             } else {
-                AppError::gone("link_expired", "this link has expired")
+                AppError::from(Refusal::LinkExpired)
             });
         }
         Ok(claims)

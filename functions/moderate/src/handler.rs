@@ -9,7 +9,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::deps::Deps;
-use shared::error::AppError;
+use shared::error::{AppError, Refusal, Missing};
 use shared::moderation::{self, Decision};
 use shared::routes::Operation;
 use shared::{http, matching};
@@ -24,7 +24,7 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
     http::respond(
         async {
             let moderator = moderation::moderator(deps, http::bearer(&req)).await?;
-            let not_found = || AppError::NotFound { code: "not_found", message: "no such moderation route".into() };
+            let not_found = || AppError::from(Refusal::NotFound(Missing::Route));
             match http::operation(&req) {
                 Some(Operation::ModerationQueue) => Ok(http::json_of(200, &moderation::queue(deps).await?)),
                 Some(Operation::ModerationRun) => {

@@ -4,7 +4,7 @@
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::deps::Deps;
-use shared::error::AppError;
+use shared::error::{Refusal, Missing};
 use shared::posts::{self, Side};
 use shared::routes::Operation;
 use shared::{http, members};
@@ -16,10 +16,10 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
             let side = match http::operation(&req) {
                 Some(Operation::WithdrawRequest) => Side::Request,
                 Some(Operation::WithdrawOffer) => Side::Offer,
-                _ => return Err(AppError::NotFound { code: "not_found", message: "no such route".into() }),
+                _ => return Err(Refusal::NotFound(Missing::Route).into()),
             };
             let id =
-                http::path_param(&req, "id").ok_or(AppError::NotFound { code: "not_found", message: "no such offer or request".into() })?;
+                http::path_param(&req, "id").ok_or(Refusal::NotFound(Missing::OwnPost))?;
             posts::withdraw(deps, &member, side, &id).await?;
             Ok(http::json(200, &json!({ "status": "withdrawn", "id": id })))
         }

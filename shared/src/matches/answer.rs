@@ -4,7 +4,7 @@ use super::release::{count, purge_ops, release_ops};
 use super::{gone_match, load_match, set};
 use crate::clock::UnixTime;
 use crate::deps::Deps;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::links::Claims;
 use crate::records::keys;
 use crate::records::load;
@@ -48,9 +48,9 @@ pub async fn decline(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<(), 
 pub async fn keep_open(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<UnixTime, AppError> {
     let mut parts = claims.sub.split(':');
     let (Some(member_id), Some(kind), Some(post_id)) = (parts.next(), parts.next().and_then(PostKind::parse), parts.next()) else {
-        return Err(AppError::unauthorized("invalid_token", "this link or session is not valid"));
+        return Err(Refusal::InvalidToken.into());
     };
-    let gone = || AppError::gone("post_closed", "this offer or request no longer exists");
+    let gone = || AppError::from(Refusal::PostClosed);
     let member: Member = load(deps, &keys::member(member_id), now).await?.ok_or_else(gone)?;
     let target = deps.config.expiry(now, POST_TTL);
     let mut ops = vec![used_link_op(claims)];

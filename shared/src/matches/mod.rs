@@ -17,7 +17,7 @@
 use crate::clock::{DAY, UnixTime};
 use crate::deps::Deps;
 use crate::domain::{Email, Taxonomy};
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::records::keys;
 use crate::records::load;
 use crate::records::member::Member;
@@ -45,7 +45,7 @@ pub(crate) async fn load_match(deps: &Deps, id: &str, now: UnixTime) -> Result<O
 }
 
 pub(crate) fn gone_match() -> AppError {
-    AppError::gone("match_closed", "this introduction is already closed: confirmed, declined or expired")
+    AppError::from(Refusal::MatchClosed)
 }
 
 pub(crate) fn set(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> Map<String, Value> {

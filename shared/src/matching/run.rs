@@ -10,7 +10,7 @@
 use super::assign::{self, ChildCare, Offer, Request};
 use crate::deps::Deps;
 use crate::domain::{PostalCode, Taxonomy};
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::geo;
 use crate::records::keys;
 use crate::records::matched::MatchStatus;
@@ -187,7 +187,7 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
                     // The next proposal to this offer in the same run conditions on the new count.
                     refs[pair.offer].active += 1;
                 }
-                Err(AppError::Conflict { .. }) => summary.conflicts += 1,
+                Err(e) if e.is_conflict() => summary.conflicts += 1,
                 Err(e) => return Err(e),
             }
         }
@@ -225,7 +225,7 @@ fn first_status(deps: &Deps) -> MatchStatus {
 async fn propose(deps: &Deps, offer: &Offer, o: &OfferRef, r: &RequestRef, distance_km: f64, now: i64) -> Result<(), AppError> {
     let k = o.active;
     if k + 1 > o.capacity {
-        return Err(AppError::Conflict { code: "full", message: "the offer is full".into() });
+        return Err(Refusal::OfferFull.into());
     }
     let id = ulid::Ulid::generate().to_string();
     let status = first_status(deps);

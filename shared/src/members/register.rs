@@ -4,7 +4,7 @@ use super::{MAX_LINK_MAILS_PER_HOUR, PENDING_TTL, SIGN_IN_LINK_TTL, record};
 use crate::clock::{HOUR, UnixTime};
 use crate::deps::Deps;
 use crate::domain::{Community, Email, FirstName, Locale, Phone, PostalCode, Role};
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::links::Purpose;
 use crate::mail::templates::SignIn;
 use crate::records::keys;
@@ -82,7 +82,7 @@ pub async fn register(deps: &Deps, body: RegisterBody) -> Result<(), AppError> {
     }
     let now = deps.clock.now();
     if deps.config.is_sunset(now) {
-        return Err(AppError::gone("platform_closed", "the platform has closed; no data is collected any more"));
+        return Err(Refusal::PlatformClosed.into());
     }
     let reg = body.parse()?;
     let email_hash = deps.email_hasher.hash(reg.email.as_str());
@@ -95,7 +95,7 @@ pub async fn register(deps: &Deps, body: RegisterBody) -> Result<(), AppError> {
                     info!(member_id = %member.id, outcome = "created", "registration");
                     return send_sign_in(deps, &member, now).await;
                 }
-                Err(AppError::Conflict { .. }) => continue,
+                Err(e) if e.is_conflict() => continue,
                 Err(e) => return Err(e),
             },
             Some(item) => {

@@ -2,7 +2,7 @@
 
 use crate::clock::{DAY, UnixTime};
 use crate::deps::Deps;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::links::Purpose;
 use crate::records::keys;
 use crate::records::member::{MEMBER_TTL, Member, MemberStatus, load_member};
@@ -15,13 +15,13 @@ use tracing::warn;
 /// Errors: `401 missing_session`, `401 invalid_token`/`wrong_purpose`/`session_expired`, and
 /// `401 session_revoked` once the member no longer exists (erased or expired).
 pub async fn authenticate(deps: &Deps, bearer: Option<&str>) -> Result<Member, AppError> {
-    let token = bearer.ok_or_else(|| AppError::unauthorized("missing_session", "sign in first (Authorization: Bearer <session>)"))?;
+    let token = bearer.ok_or(Refusal::MissingSession)?;
     let now = deps.clock.now();
     let claims = deps.links.verify(token, &[Purpose::Session], now)?;
     let member = load_member(deps, &claims.sub, now)
         .await?
         .filter(|m| m.status == MemberStatus::Active)
-        .ok_or_else(|| AppError::unauthorized("session_revoked", "this session is no longer valid; sign in again"))?;
+        .ok_or(Refusal::SessionRevoked)?;
     touch(deps, &member, now).await;
     Ok(member)
 }

@@ -4,7 +4,7 @@ use super::SESSION_TTL;
 use crate::clock::UnixTime;
 use crate::deps::Deps;
 use crate::domain::PostalCode;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::links::{Claims, Purpose};
 use crate::records::keys;
 use crate::records::member::{MEMBER_TTL, MemberStatus, load_member, used_link_op};
@@ -22,10 +22,10 @@ pub struct SignedIn {
 /// Confirms the address of the link's member (counted as a registration the first time) and opens a session.
 pub(crate) async fn verify(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<SignedIn, AppError> {
     if deps.store.get(&keys::used_link(&claims.jti), now).await?.is_some() {
-        return Err(AppError::gone("link_used", "this link has already been used"));
+        return Err(Refusal::LinkUsed.into());
     }
     let Some(member) = load_member(deps, &claims.sub, now).await? else {
-        return Err(AppError::gone("link_expired", "this registration has expired or was erased; please register again"));
+        return Err(Refusal::RegistrationExpired.into());
     };
     let expires_at = member.expires_at.max(deps.config.expiry(now, MEMBER_TTL));
     let mut ops = vec![

@@ -2,7 +2,7 @@
 
 use super::{Decision, Outcome};
 use crate::deps::Deps;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal, Missing, Decided};
 use crate::mail::templates::IntroKind;
 use crate::matches::introduce::{Sent, introduce};
 use crate::matches::release::{count, release_ops};
@@ -26,10 +26,10 @@ pub async fn decide_match(deps: &Deps, moderator: &Member, id: &str, decision: D
         return Err(AppError::bad_request("invalid_id", Some("id".into()), "this is not an id"));
     }
     let now = deps.clock.now();
-    let not_found = || AppError::NotFound { code: "not_found", message: "no proposed match with this id".into() };
+    let not_found = || AppError::from(Refusal::NotFound(Missing::ProposedMatch));
     let m = load_match(deps, id, now).await?.ok_or_else(not_found)?;
     if m.status != MatchStatus::Proposed {
-        return Err(AppError::Conflict { code: "already_decided", message: "this match was already decided".into() });
+        return Err(Refusal::AlreadyDecided(Decided::Match).into());
     }
     let only_if_proposed = Cond::LiveWith(vec![("status".into(), json!(MatchStatus::Proposed))]);
     match decision {
@@ -39,7 +39,7 @@ pub async fn decide_match(deps: &Deps, moderator: &Member, id: &str, decision: D
             deps.store.transact(vec![WriteOp::Update { key: keys::matched(id), set: s, cond: only_if_proposed }], now).await.map_err(
                 |e| match e {
                     StoreError::Conflict => {
-                        AppError::Conflict { code: "already_decided", message: "this match was already decided".into() }
+                        AppError::from(Refusal::AlreadyDecided(Decided::Match))
                     }
                     e => e.into(),
                 },
@@ -77,9 +77,9 @@ pub async fn decide_perk(deps: &Deps, moderator: &Member, id: &str, decision: De
     let key = perk_key(id);
     let perk: Perk = load(deps, &key, now)
         .await?
-        .ok_or_else(|| AppError::NotFound { code: "not_found", message: "no pending perk with this id".into() })?;
+        .ok_or(Refusal::NotFound(Missing::PendingPerk))?;
     if perk.status != PerkStatus::Pending {
-        return Err(AppError::Conflict { code: "already_decided", message: "this perk was already decided".into() });
+        return Err(Refusal::AlreadyDecided(Decided::Perk).into());
     }
     let cond = Cond::LiveWith(vec![("status".into(), json!(PerkStatus::Pending))]);
     let mut ops = Vec::new();
@@ -102,7 +102,7 @@ pub async fn decide_perk(deps: &Deps, moderator: &Member, id: &str, decision: De
         }
     };
     deps.store.transact(ops, now).await.map_err(|e| match e {
-        StoreError::Conflict => AppError::Conflict { code: "already_decided", message: "this perk was already decided".into() },
+        StoreError::Conflict => AppError::from(Refusal::AlreadyDecided(Decided::Perk)),
         e => e.into(),
     })?;
     info!(perk_id = %id, moderator_id = %moderator.id, ?outcome, "perk decided");

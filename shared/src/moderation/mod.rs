@@ -2,7 +2,7 @@
 
 use crate::deps::Deps;
 use crate::domain::Email;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::records::member::Member;
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +22,7 @@ pub fn is_moderator(deps: &Deps, member: &Member) -> bool {
 pub async fn moderator(deps: &Deps, bearer: Option<&str>) -> Result<Member, AppError> {
     let member = crate::members::authenticate(deps, bearer).await?;
     if !is_moderator(deps, &member) {
-        return Err(AppError::Forbidden { code: "not_moderator", message: "this is for moderators".into() });
+        return Err(Refusal::NotModerator.into());
     }
     Ok(member)
 }

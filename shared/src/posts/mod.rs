@@ -15,7 +15,7 @@
 use crate::clock::UnixTime;
 use crate::deps::Deps;
 use crate::domain::PostalCode;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal};
 use crate::records::keys;
 use crate::store::{Cond, ENTITY, EXPIRES_AT, GSI1PK, GSI1SK, Item, WriteOp};
 use serde::Serialize;
@@ -98,7 +98,7 @@ pub async fn post_request(deps: &Deps, member: &Member, request: NewRequest) -> 
 
 pub(crate) fn refuse_after_sunset(deps: &Deps, now: UnixTime) -> Result<(), AppError> {
     if deps.config.is_sunset(now) {
-        return Err(AppError::gone("platform_closed", "the platform has closed; no data is collected any more"));
+        return Err(Refusal::PlatformClosed.into());
     }
     Ok(())
 }
@@ -116,10 +116,7 @@ pub(crate) async fn save_post(
     let open = deps.store.query_prefix(&keys::member_pk(&member.id), "OFFER#", now, MAX_OPEN_POSTS + 1).await?.len()
         + deps.store.query_prefix(&keys::member_pk(&member.id), "REQUEST#", now, MAX_OPEN_POSTS + 1).await?.len();
     if open >= MAX_OPEN_POSTS {
-        return Err(AppError::Conflict {
-            code: "too_many_open",
-            message: "you already have 20 open offers and requests; withdraw one first".into(),
-        });
+        return Err(Refusal::TooManyOpenPosts.into());
     }
     let keep = member.expires_at.max(expires_at);
     let mut ops = extra;

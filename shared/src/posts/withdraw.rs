@@ -2,7 +2,7 @@
 
 use super::MAX_POSTAL_CODES;
 use crate::deps::Deps;
-use crate::error::AppError;
+use crate::error::{AppError, Refusal, Missing};
 use crate::records::keys;
 use crate::records::member::Member;
 use crate::records::perk::perk_key;
@@ -57,5 +57,5 @@ pub async fn withdraw(deps: &Deps, member: &Member, side: Side, id: &str) -> Res
         info!("perk withdrawn");
         return Ok(());
     }
-    Err(AppError::NotFound { code: "not_found", message: "no such offer or request of yours".into() })
+    Err(Refusal::NotFound(Missing::OwnPost).into())
 }

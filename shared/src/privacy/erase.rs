@@ -22,7 +22,7 @@ pub async fn erase(deps: &Deps, member_id: &str, link: Option<&Claims>, now: Uni
     let mut tries = 0;
     loop {
         match erase_once(deps, member_id, link, now).await {
-            Err(AppError::Conflict { .. }) if tries < 2 => tries += 1,
+            Err(e) if e.is_conflict() && tries < 2 => tries += 1,
             other => return other,
         }
     }

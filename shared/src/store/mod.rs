@@ -143,7 +143,7 @@ impl From<StoreError> for crate::error::AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict => {
-                crate::error::AppError::Conflict { code: "conflict", message: "a concurrent change happened; please retry".into() }
+                crate::error::Refusal::ConcurrentChange.into()
             }
             StoreError::Unavailable(_) => crate::error::AppError::Unavailable(Box::new(e)),
             other => crate::error::AppError::unexpected(other),
