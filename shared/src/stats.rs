@@ -13,12 +13,11 @@
 use crate::clock::{UnixTime, day_of, rfc3339};
 use crate::deps::Deps;
 use crate::error::AppError;
-use crate::store::{Key, WriteOp};
+use crate::records::keys;
+use crate::store::WriteOp;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
-/// The partition holding every counter.
-const PK: &str = "STATS";
 /// Counter items per (day, metric).
 pub const SHARDS: u32 = 4;
 /// The most counter items a stats answer reads (≈ 3 years of days × metrics × shards).
@@ -110,14 +109,14 @@ pub fn count(metric: Metric, event: &Event<'_>, now: UnixTime) -> WriteOp {
     if let Some(w) = event.wait_secs {
         counters.push((format!("wait:{}", wait_bucket(w)), 1));
     }
-    WriteOp::Add { key: Key::new(PK, format!("DAY#{}#{}#{shard}", day_of(now), metric.as_str())), counters }
+    WriteOp::Add { key: keys::stats_counter(&day_of(now), metric.as_str(), shard), counters }
 }
 
 /// `GET /api/stats`: totals, and counts by day, help type and department; confirmed matches by distance;
 /// the median time from a request to its match.
 pub async fn report(deps: &Deps) -> Result<Value, AppError> {
     let now = deps.clock.now();
-    let items = deps.store.query_prefix(PK, "DAY#", now, MAX_ITEMS).await?;
+    let items = deps.store.query_prefix(keys::STATS_PK, keys::STATS_DAY_PREFIX, now, MAX_ITEMS).await?;
     let zero = || METRICS.iter().map(|m| (m.as_str().to_owned(), json!(0))).collect::<Map<String, Value>>();
     let bump = |m: &mut Map<String, Value>, metric: &str, n: i64| {
         let v = m.entry(metric.to_owned()).or_insert(json!(0));

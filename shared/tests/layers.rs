@@ -260,3 +260,19 @@ fn stored_strings_are_spelled_only_in_their_enum() {
     }
     assert!(spelled.is_empty(), "stored strings written outside their enum (use the enum):\n{}", spelled.join("\n"));
 }
+
+#[test]
+fn key_strings_are_built_only_in_records_keys() {
+    // A key fragment is an upper-case word and a `#` at the start of a string literal: `"PERK#`.
+    let mut outside = Vec::new();
+    for file in files().iter().filter(|f| *f != "records/keys.rs") {
+        let code = code_of(file);
+        for (i, _) in code.match_indices('"') {
+            let word: String = code[i + 1..].chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect();
+            if word.len() >= 3 && code[i + 1 + word.len()..].starts_with('#') {
+                outside.push(format!("{file}: \"{word}#…"));
+            }
+        }
+    }
+    assert!(outside.is_empty(), "key strings built outside records/keys.rs (add a function there):\n{}", outside.join("\n"));
+}

@@ -5,6 +5,7 @@ use super::search::{SearchPage, display_km, geo_search};
 use crate::deps::Deps;
 use crate::domain::{BusinessCategory, Community, PostalCode};
 use crate::error::AppError;
+use crate::records::keys::CellIndex;
 use crate::records::perk::Perk;
 use crate::records::perk::PerkStatus;
 use serde::Serialize;
@@ -28,7 +29,7 @@ pub struct Business {
 /// `GET /api/businesses`: approved perks within `radius_km` (1–100, default 10) of `postal_code`, by
 /// distance, optionally of one `category` and for one `community`; `limit` 1–50 (default 20).
 pub async fn search_businesses(deps: &Deps, params: Params<'_>) -> Result<SearchPage<Business>, AppError> {
-    let q = params.geo_query("PERK", 10, &["category", "community"])?;
+    let q = params.geo_query(CellIndex::Perks, 10, &["category", "community"])?;
     let category = params.get("category").map(BusinessCategory::parse).transpose().map_err(|e| e.at("category"))?;
     let community = params.get("community").map(Community::parse).transpose().map_err(|e| e.at("community"))?;
     let now = deps.clock.now();

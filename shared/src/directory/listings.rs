@@ -6,6 +6,7 @@ use crate::clock::{DAY, rfc3339};
 use crate::deps::Deps;
 use crate::domain::{ListingDomain, PostalCode};
 use crate::error::AppError;
+use crate::records::keys::CellIndex;
 use crate::records::post::{Listing, Side};
 use serde::Serialize;
 
@@ -28,7 +29,7 @@ pub struct ListingResult {
 /// `GET /api/listings`: published listings within `radius_km` (1–100, default 20) of `postal_code`,
 /// optionally of one `domain` and one `type` (`offer` or `request`). Nothing personal is shown.
 pub async fn search_listings(deps: &Deps, params: Params<'_>) -> Result<SearchPage<ListingResult>, AppError> {
-    let q = params.geo_query("LISTING", 20, &["domain", "type"])?;
+    let q = params.geo_query(CellIndex::Listings, 20, &["domain", "type"])?;
     let domain = params.get("domain").map(ListingDomain::parse).transpose().map_err(|e| e.at("domain"))?;
     let side = match params.get("type") {
         None => None,

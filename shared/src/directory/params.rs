@@ -3,6 +3,7 @@
 use super::search::GeoQuery;
 use crate::domain::{bounded, postal, radius};
 use crate::error::AppError;
+use crate::records::keys::CellIndex;
 
 /// Query parameters, as received (strings), checked against the names a route accepts.
 pub struct Params<'a>(pub &'a std::collections::HashMap<String, String>);
@@ -36,7 +37,7 @@ impl Params<'_> {
 
     /// The parameters every search shares (`postal_code`, `radius_km`, `limit`, `cursor`), after
     /// refusing any name that is neither one of them nor one of `filters`.
-    pub(crate) fn geo_query(&self, prefix: &'static str, default_radius: i64, filters: &[&str]) -> Result<GeoQuery, AppError> {
+    pub(crate) fn geo_query(&self, index: CellIndex, default_radius: i64, filters: &[&str]) -> Result<GeoQuery, AppError> {
         let mut allowed = vec!["postal_code", "radius_km", "cursor", "limit"];
         allowed.extend_from_slice(filters);
         self.only(&allowed)?;
@@ -44,7 +45,7 @@ impl Params<'_> {
             .get("postal_code")
             .ok_or_else(|| AppError::bad_request("missing_field", Some("postal_code".into()), "this parameter is required"))?;
         Ok(GeoQuery {
-            prefix,
+            index,
             center: postal(code, "postal_code")?,
             radius_km: radius(self.int("radius_km")?, default_radius, 100)?,
             limit: self.limit()?,

@@ -11,6 +11,7 @@ use crate::deps::Deps;
 use crate::domain::PostalCode;
 use crate::error::AppError;
 use crate::geo;
+use crate::records::keys::CellIndex;
 use crate::store::{Item, StoreError};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -23,8 +24,8 @@ pub const MAX_CANDIDATES: usize = 20_000;
 
 /// A search around a postal code.
 pub struct GeoQuery {
-    /// The index partition prefix (`PERK`, `LISTING`).
-    pub prefix: &'static str,
+    /// The index searched.
+    pub index: CellIndex,
     pub center: PostalCode,
     pub radius_km: i64,
     pub limit: usize,
@@ -65,7 +66,7 @@ fn invalid_cursor() -> AppError {
 }
 
 fn fingerprint(q: &GeoQuery) -> String {
-    format!("{}|{}|{}|{}|{}", q.prefix, q.center.as_str(), q.radius_km, q.limit, q.fingerprint)
+    format!("{}|{}|{}|{}|{}", q.index.name(), q.center.as_str(), q.radius_km, q.limit, q.fingerprint)
 }
 
 fn encode_cursor(deps: &Deps, f: &str, d: i64, id: &str) -> String {
@@ -105,7 +106,7 @@ pub async fn geo_search(
     };
     let cells = geo::cells_within(&q.center, q.radius_km as f64);
     let reads = cells.iter().map(|cell| {
-        let pk = format!("{}#{cell}", q.prefix);
+        let pk = q.index.partition(cell);
         let store = deps.store.clone();
         async move { store.query_index(&pk, now, MAX_PER_CELL).await }
     });

@@ -37,7 +37,7 @@ pub(crate) async fn release_ops(deps: &Deps, m: &Match, now: UnixTime, block: bo
             }
             let mut s = set([("status", json!(RequestStatus::Open)), ("match_id", Value::Null), ("blocked_volunteers", json!(blocked))]);
             s.insert(GSI1PK.into(), json!(keys::open_requests(&r.help_type)));
-            s.insert(GSI1SK.into(), json!(format!("{:012}#{}", r.created_at, r.id)));
+            s.insert(GSI1SK.into(), json!(keys::open_request_order(r.created_at, &r.id)));
             ops.push(WriteOp::Update { key, set: s, cond: Cond::LiveWith(vec![("match_id".into(), json!(m.id))]) });
         }
     }

@@ -15,7 +15,7 @@ use crate::records::member::Member;
 use crate::records::perk::PerkStatus;
 use crate::records::perk::{Perk, perk_key};
 use crate::stats::Metric;
-use crate::store::{Cond, GSI1PK, GSI1SK, Key, StoreError, WriteOp};
+use crate::store::{Cond, GSI1PK, GSI1SK, StoreError, WriteOp};
 use serde_json::json;
 use tracing::{info, warn};
 
@@ -88,7 +88,7 @@ pub async fn decide_perk(deps: &Deps, moderator: &Member, id: &str, decision: De
             let code = crate::domain::PostalCode::parse(&perk.postal_code)
                 .map_err(|e| AppError::unexpected(StoreError::Corrupt(e.code.into())))?;
             let mut s = set([("status", json!(PerkStatus::Approved))]);
-            s.insert(GSI1PK.into(), json!(format!("PERK#{}", crate::geo::cell_of(&code))));
+            s.insert(GSI1PK.into(), json!(keys::CellIndex::Perks.partition(&crate::geo::cell_of(&code))));
             s.insert(GSI1SK.into(), json!(perk.id));
             ops.push(WriteOp::Update { key, set: s, cond });
             Outcome::Approved
@@ -96,7 +96,7 @@ pub async fn decide_perk(deps: &Deps, moderator: &Member, id: &str, decision: De
         Decision::Reject => {
             ops.push(WriteOp::Delete { key, cond });
             if let Some(by) = &perk.submitted_by {
-                ops.push(WriteOp::Delete { key: Key::new(keys::member_pk(by), format!("PERK#{id}")), cond: Cond::Always });
+                ops.push(WriteOp::Delete { key: keys::perk_ref(by, id), cond: Cond::Always });
             }
             Outcome::Rejected
         }

@@ -133,7 +133,7 @@ pub(crate) async fn post_help_offer(deps: &Deps, member: &Member, b: NewHelpOffe
         };
         let mut attrs = record("offer_area", "help", &area)?;
         attrs.insert(GSI1PK.into(), json!(keys::offer_areas_in(&offer.help_type, &geo::cell_of(code))));
-        attrs.insert(GSI1SK.into(), json!(format!("{}#{n}", offer.id)));
+        attrs.insert(GSI1SK.into(), json!(keys::area_order(&offer.id, n)));
         areas.push(WriteOp::Put { item: Item::new(keys::offer_area(&member.id, &offer.id, n), attrs), cond: Cond::Absent });
     }
     let event = stats::Event { help_type: Some(&offer.help_type), department: Some(codes[0].department()), ..Default::default() };
@@ -174,7 +174,7 @@ pub(crate) async fn post_help_request(deps: &Deps, member: &Member, b: NewHelpRe
     let mut attrs = record("request", "help", &request)?;
     // Open requests are indexed by help type, oldest first, for the matching run.
     attrs.insert(GSI1PK.into(), json!(keys::open_requests(&request.help_type)));
-    attrs.insert(GSI1SK.into(), json!(format!("{:012}#{}", request.created_at, request.id)));
+    attrs.insert(GSI1SK.into(), json!(keys::open_request_order(request.created_at, &request.id)));
     let item = Item::new(keys::request(&member.id, &request.id), attrs);
     let event = stats::Event { help_type: Some(&request.help_type), department: Some(code.department()), ..Default::default() };
     save_post(deps, member, item, request.expires_at, now, vec![stats::count(Metric::Requested, &event, now)]).await?;

@@ -47,7 +47,7 @@ pub(crate) async fn post_listing(deps: &Deps, member: &Member, side: Side, b: Ne
     let mut attrs = record(side.entity(), "listing", &listing)?;
     // The search reads a copy indexed by place; the listing itself is indexed by its reminder day.
     let mut copy = attrs.clone();
-    index_by_cell(&mut copy, "LISTING", &code, &listing.id);
+    index_by_cell(&mut copy, keys::CellIndex::Listings, &code, &listing.id);
     let listed = WriteOp::Put { item: Item::new(keys::listed(&member.id, &listing.id), copy), cond: Cond::Absent };
     attrs.insert(GSI1PK.into(), json!(crate::records::post::reminder_partition(listing.expires_at)));
     attrs.insert(GSI1SK.into(), json!(listing.id));

@@ -25,11 +25,11 @@ pub async fn of_member(deps: &Deps, member_id: &str, now: UnixTime) -> Result<Va
             }
             Value::Object(a)
         };
-        if item.key.sk.starts_with("OFFER#") {
+        if item.key.sk.starts_with(keys::OFFER_PREFIX) {
             offers.push(shown(&item));
-        } else if item.key.sk.starts_with("REQUEST#") {
+        } else if item.key.sk.starts_with(keys::REQUEST_PREFIX) {
             requests.push(shown(&item));
-        } else if let Some(id) = item.key.sk.strip_prefix("PERK#")
+        } else if let Some(id) = item.key.sk.strip_prefix(keys::PERK_REF_PREFIX)
             && let Some(perk) = deps.store.get(&perk_key(id), now).await?
         {
             let mut p = shown(&perk);

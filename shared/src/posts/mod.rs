@@ -68,8 +68,8 @@ pub(crate) fn record<T: Serialize>(entity: &str, kind: &str, value: &T) -> Resul
 }
 
 /// Index attributes of a listed item: its geographic cell.
-pub(crate) fn index_by_cell(map: &mut Map<String, Value>, prefix: &str, code: &PostalCode, id: &str) {
-    map.insert(GSI1PK.into(), json!(format!("{prefix}#{}", geo::cell_of(code))));
+pub(crate) fn index_by_cell(map: &mut Map<String, Value>, index: keys::CellIndex, code: &PostalCode, id: &str) {
+    map.insert(GSI1PK.into(), json!(index.partition(&geo::cell_of(code))));
     map.insert(GSI1SK.into(), json!(id));
 }
 
@@ -113,8 +113,8 @@ pub(crate) async fn save_post(
     now: UnixTime,
     extra: Vec<WriteOp>,
 ) -> Result<(), AppError> {
-    let open = deps.store.query_prefix(&keys::member_pk(&member.id), "OFFER#", now, MAX_OPEN_POSTS + 1).await?.len()
-        + deps.store.query_prefix(&keys::member_pk(&member.id), "REQUEST#", now, MAX_OPEN_POSTS + 1).await?.len();
+    let open = deps.store.query_prefix(&keys::member_pk(&member.id), keys::OFFER_PREFIX, now, MAX_OPEN_POSTS + 1).await?.len()
+        + deps.store.query_prefix(&keys::member_pk(&member.id), keys::REQUEST_PREFIX, now, MAX_OPEN_POSTS + 1).await?.len();
     if open >= MAX_OPEN_POSTS {
         return Err(Refusal::TooManyOpenPosts.into());
     }

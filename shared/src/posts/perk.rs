@@ -11,7 +11,7 @@ use crate::records::keys;
 use crate::records::member::Member;
 use crate::records::perk::PerkStatus;
 use crate::records::perk::{PERK_TTL, Perk, perk_key};
-use crate::store::{Cond, ENTITY, EXPIRES_AT, GSI1PK, GSI1SK, Item, Key, WriteOp};
+use crate::store::{Cond, ENTITY, EXPIRES_AT, GSI1PK, GSI1SK, Item, WriteOp};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use tracing::info;
@@ -84,7 +84,7 @@ pub(crate) async fn post_perk(deps: &Deps, member: &Member, b: NewPerk, now: Uni
     };
     let mut attrs = record("perk", "perk", &perk)?;
     if approved {
-        index_by_cell(&mut attrs, "PERK", &code, &perk.id);
+        index_by_cell(&mut attrs, keys::CellIndex::Perks, &code, &perk.id);
     } else {
         // Waiting for a moderator: in the review queue's index partition.
         attrs.insert(GSI1PK.into(), json!(keys::PENDING_PERKS));
@@ -97,7 +97,7 @@ pub(crate) async fn post_perk(deps: &Deps, member: &Member, b: NewPerk, now: Uni
     ]);
     let ops = vec![
         WriteOp::Put { item: Item::new(perk_key(&perk.id), attrs), cond: Cond::Absent },
-        WriteOp::Put { item: Item::new(Key::new(keys::member_pk(&member.id), format!("PERK#{}", perk.id)), reference), cond: Cond::Absent },
+        WriteOp::Put { item: Item::new(keys::perk_ref(&member.id, &perk.id), reference), cond: Cond::Absent },
         WriteOp::Check { key: keys::member(&member.id), cond: Cond::Live },
     ];
     deps.store.transact(ops, now).await?;
@@ -109,7 +109,7 @@ pub(crate) async fn post_perk(deps: &Deps, member: &Member, b: NewPerk, now: Uni
 pub async fn detach_perks(deps: &Deps, member_id: &str, items: &[Item], now: UnixTime) -> Result<Vec<WriteOp>, AppError> {
     let mut ops = Vec::new();
     for item in items {
-        if let Some(id) = item.key.sk.strip_prefix("PERK#")
+        if let Some(id) = item.key.sk.strip_prefix(keys::PERK_REF_PREFIX)
             && deps.store.get(&perk_key(id), now).await?.is_some()
         {
             ops.push(WriteOp::Update {

@@ -24,8 +24,9 @@ pub async fn withdraw(deps: &Deps, member: &Member, side: Side, id: &str) -> Res
     if let Some(post) = deps.store.get(&own, now).await? {
         // Its matches go first, releasing the other party (their request reopens, or their offer gets
         // its capacity back), one transaction each.
-        for r in deps.store.query_prefix(&pk, "MATCH#", now, crate::records::member::MAX_MEMBER_ITEMS).await? {
-            let Some(item) = deps.store.get(&keys::matched(&r.key.sk["MATCH#".len()..]), now).await? else { continue };
+        for r in deps.store.query_prefix(&pk, keys::MATCH_REF_PREFIX, now, crate::records::member::MAX_MEMBER_ITEMS).await? {
+            let Some(match_id) = r.key.sk.strip_prefix(keys::MATCH_REF_PREFIX) else { continue };
+            let Some(item) = deps.store.get(&keys::matched(match_id), now).await? else { continue };
             let m: crate::records::matched::Match = item.parse()?;
             let mine = match side {
                 Side::Offer => m.offer_id == id,
@@ -50,7 +51,7 @@ pub async fn withdraw(deps: &Deps, member: &Member, side: Side, id: &str) -> Res
         info!("post withdrawn");
         return Ok(());
     }
-    let reference = Key::new(pk, format!("PERK#{id}"));
+    let reference = keys::perk_ref(&member.id, id);
     if side == Side::Offer && deps.store.get(&reference, now).await?.is_some() {
         let ops = vec![WriteOp::Delete { key: reference, cond: Cond::Live }, WriteOp::Delete { key: perk_key(id), cond: Cond::Always }];
         deps.store.transact(ops, now).await?;

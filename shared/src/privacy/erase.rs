@@ -39,7 +39,7 @@ async fn erase_once(deps: &Deps, member_id: &str, link: Option<&Claims>, now: Un
     // other party: their request reopens, or their offer gets its capacity back. The member's own items
     // go in the transactions below.
     for item in &items {
-        if let Some(id) = item.key.sk.strip_prefix("MATCH#")
+        if let Some(id) = item.key.sk.strip_prefix(keys::MATCH_REF_PREFIX)
             && let Some(m) = deps.store.get(&keys::matched(id), now).await?
         {
             let m: crate::records::matched::Match = m.parse()?;

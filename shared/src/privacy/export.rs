@@ -17,7 +17,7 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Value, AppError> {
     // Everything else we hold: the e-mail marker (with its mail quota) and any item of another type.
     // (AREA# and LISTED# items are the matching and search indexes' copies of the posts listed above.)
     let known = |i: &&Item| {
-        i.key == keys::member(&member.id) || ["OFFER#", "REQUEST#", "PERK#", "AREA#", "LISTED#"].iter().any(|p| i.key.sk.starts_with(p))
+        i.key == keys::member(&member.id) || [keys::OFFER_PREFIX, keys::REQUEST_PREFIX, keys::PERK_REF_PREFIX, keys::AREA_PREFIX, keys::LISTED_PREFIX].iter().any(|p| i.key.sk.starts_with(p))
     };
     let records: Vec<Value> = items
         .iter()

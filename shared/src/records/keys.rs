@@ -27,6 +27,16 @@ use super::Key;
 pub const MEMBER_PREFIX: &str = "MEMBER#";
 pub const PROFILE: &str = "PROFILE";
 
+/// Sort-key prefixes of what a member's partition holds, for queries and for telling items apart.
+pub const OFFER_PREFIX: &str = "OFFER#";
+pub const REQUEST_PREFIX: &str = "REQUEST#";
+pub const AREA_PREFIX: &str = "AREA#";
+pub const LISTED_PREFIX: &str = "LISTED#";
+/// A member's reference to a perk they submitted (`PERK#<perk>`).
+pub const PERK_REF_PREFIX: &str = "PERK#";
+/// A member's reference to a match they are part of (`MATCH#<match>`).
+pub const MATCH_REF_PREFIX: &str = "MATCH#";
+
 /// A member's partition: the profile and, later, everything the member owns, so one query finds it all.
 pub fn member_pk(member_id: &str) -> String {
     format!("{MEMBER_PREFIX}{member_id}")
@@ -48,17 +58,17 @@ pub fn used_link(jti: &str) -> Key {
 
 /// A help offer in its member's partition.
 pub fn offer(member_id: &str, offer_id: &str) -> Key {
-    Key::new(member_pk(member_id), format!("OFFER#{offer_id}"))
+    Key::new(member_pk(member_id), format!("{OFFER_PREFIX}{offer_id}"))
 }
 
 /// A help request in its member's partition.
 pub fn request(member_id: &str, request_id: &str) -> Key {
-    Key::new(member_pk(member_id), format!("REQUEST#{request_id}"))
+    Key::new(member_pk(member_id), format!("{REQUEST_PREFIX}{request_id}"))
 }
 
 /// The sort-key prefix of a help offer's area items.
 pub fn offer_areas_prefix(offer_id: &str) -> String {
-    format!("AREA#{offer_id}#")
+    format!("{AREA_PREFIX}{offer_id}#")
 }
 
 /// One area of a help offer: its `n`-th postal code, indexed under the code's geographic cell so a
@@ -77,6 +87,21 @@ pub fn open_requests(help_type: &str) -> String {
     format!("OPEN_REQUEST#{help_type}")
 }
 
+/// The sort key of an open request in its index: oldest first (`<created_at, 12 digits>#<id>`).
+pub fn open_request_order(created_at: i64, request_id: &str) -> String {
+    format!("{created_at:012}#{request_id}")
+}
+
+/// The sort key of a match in its status index: in the order it got there (`<at, 12 digits>#<id>`).
+pub fn match_order(at: i64, match_id: &str) -> String {
+    format!("{at:012}#{match_id}")
+}
+
+/// The sort key of a help offer's `n`-th area in its cell index (`<offer>#<n>`).
+pub fn area_order(offer_id: &str, n: usize) -> String {
+    format!("{offer_id}#{n}")
+}
+
 /// The index partition of help offers' areas of one help type in one geographic cell.
 pub fn offer_areas_in(help_type: &str, cell: &str) -> String {
     format!("HELP_OFFER#{help_type}#{cell}")
@@ -84,7 +109,51 @@ pub fn offer_areas_in(help_type: &str, cell: &str) -> String {
 
 /// A member's reference to a match they are part of.
 pub fn match_ref(member_id: &str, match_id: &str) -> Key {
-    Key::new(member_pk(member_id), format!("MATCH#{match_id}"))
+    Key::new(member_pk(member_id), format!("{MATCH_REF_PREFIX}{match_id}"))
+}
+
+/// A perk (business) in its own partition: it outlives the member who referenced it.
+pub fn perk(perk_id: &str) -> Key {
+    Key::new(format!("PERK#{perk_id}"), "PERK")
+}
+
+/// A member's reference to a perk they submitted.
+pub fn perk_ref(member_id: &str, perk_id: &str) -> Key {
+    Key::new(member_pk(member_id), format!("{PERK_REF_PREFIX}{perk_id}"))
+}
+
+/// The partition of every statistics counter.
+pub const STATS_PK: &str = "STATS";
+/// The sort-key prefix of the day counters.
+pub const STATS_DAY_PREFIX: &str = "DAY#";
+
+/// One shard of the counter of `metric` on `day` (`YYYY-MM-DD`).
+pub fn stats_counter(day: &str, metric: &str, shard: u32) -> Key {
+    Key::new(STATS_PK, format!("{STATS_DAY_PREFIX}{day}#{metric}#{shard}"))
+}
+
+/// The indexes searched by distance, partitioned by geographic cell (`<name>#<cell>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellIndex {
+    /// Approved perks (`PERK#<cell>`).
+    Perks,
+    /// Listings' copies (`LISTING#<cell>`).
+    Listings,
+}
+
+impl CellIndex {
+    /// The index's name, also bound into search cursors.
+    pub fn name(self) -> &'static str {
+        match self {
+            CellIndex::Perks => "PERK",
+            CellIndex::Listings => "LISTING",
+        }
+    }
+
+    /// The index partition of one cell.
+    pub fn partition(self, cell: &str) -> String {
+        format!("{}#{cell}", self.name())
+    }
 }
 
 /// The index partition of matches in one status (`proposed`, `approved`, `introduced`).
@@ -97,10 +166,41 @@ pub const PENDING_PERKS: &str = "REVIEW#PERK";
 
 /// A listing's copy in the search index (`LISTING#<cell>`), beside the listing in its member's partition.
 pub fn listed(member_id: &str, listing_id: &str) -> Key {
-    Key::new(member_pk(member_id), format!("LISTED#{listing_id}"))
+    Key::new(member_pk(member_id), format!("{LISTED_PREFIX}{listing_id}"))
 }
 
 /// The index partition of help offers and listings whose "keep it open" reminder is due on `day` (`YYYY-MM-DD`).
 pub fn reminders_on(day: &str) -> String {
     format!("REMIND#{day}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Stored bytes never change with the code: every key is the string it always was.
+    #[test]
+    fn keys_are_the_strings_they_always_were() {
+        let k = |k: Key| format!("{}|{}", k.pk, k.sk);
+        assert_eq!(k(member("M")), "MEMBER#M|PROFILE");
+        assert_eq!(k(email_marker("h")), "EMAIL#h|EMAIL");
+        assert_eq!(k(used_link("j")), "LINK#j|USED");
+        assert_eq!(k(offer("M", "O")), "MEMBER#M|OFFER#O");
+        assert_eq!(k(request("M", "R")), "MEMBER#M|REQUEST#R");
+        assert_eq!(k(offer_area("M", "O", 2)), "MEMBER#M|AREA#O#2");
+        assert_eq!(k(listed("M", "L")), "MEMBER#M|LISTED#L");
+        assert_eq!(k(matched("X")), "MATCH#X|MATCH");
+        assert_eq!(k(match_ref("M", "X")), "MEMBER#M|MATCH#X");
+        assert_eq!(k(perk("P")), "PERK#P|PERK");
+        assert_eq!(k(perk_ref("M", "P")), "MEMBER#M|PERK#P");
+        assert_eq!(k(stats_counter("2027-01-15", "confirmed", 3)), "STATS|DAY#2027-01-15#confirmed#3");
+        assert_eq!(open_requests("groceries"), "OPEN_REQUEST#groceries");
+        assert_eq!(open_request_order(1_700_000_000, "R"), "001700000000#R");
+        assert_eq!(match_order(1_700_000_000, "X"), "001700000000#X");
+        assert_eq!(area_order("O", 1), "O#1");
+        assert_eq!(offer_areas_in("groceries", "c"), "HELP_OFFER#groceries#c");
+        assert_eq!(matches_in("proposed"), "MATCHES#proposed");
+        assert_eq!(reminders_on("2027-01-15"), "REMIND#2027-01-15");
+        assert_eq!((CellIndex::Perks.partition("c"), CellIndex::Listings.partition("c")), ("PERK#c".into(), "LISTING#c".into()));
+    }
 }

@@ -47,7 +47,7 @@ pub struct Match {
 
 /// The index attributes of a match in `status`, ordered by `at`.
 pub(crate) fn index_attrs(status: MatchStatus, at: UnixTime, id: &str) -> [(String, Value); 2] {
-    [(GSI1PK.into(), json!(keys::matches_in(status.as_str()))), (GSI1SK.into(), json!(format!("{at:012}#{id}")))]
+    [(GSI1PK.into(), json!(keys::matches_in(status.as_str()))), (GSI1SK.into(), json!(keys::match_order(at, id)))]
 }
 
 /// The most matches one queue or one housekeeping pass reads.

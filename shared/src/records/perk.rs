@@ -2,6 +2,7 @@
 //! the member who referenced it.
 
 use crate::clock::{DAY, UnixTime};
+use crate::records::keys;
 use crate::store::Key;
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +39,7 @@ pub struct Perk {
     pub expires_at: UnixTime,
 }
 
+/// The perk's key (see [`keys::perk`]).
 pub fn perk_key(id: &str) -> Key {
-    Key::new(format!("PERK#{id}"), "PERK")
+    keys::perk(id)
 }

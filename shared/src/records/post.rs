@@ -32,8 +32,8 @@ pub enum Side {
 impl Side {
     pub(crate) fn sk_prefix(self) -> &'static str {
         match self {
-            Side::Offer => "OFFER#",
-            Side::Request => "REQUEST#",
+            Side::Offer => keys::OFFER_PREFIX,
+            Side::Request => keys::REQUEST_PREFIX,
         }
     }
     pub(crate) fn entity(self) -> &'static str {
