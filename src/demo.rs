@@ -201,7 +201,7 @@ mod tests {
         let summary = shared::matching::run::run(&t.deps).await.unwrap();
         assert!(summary.proposed >= 5, "{summary:?}");
         let report = shared::stats::report(&t.deps).await.unwrap();
-        assert_eq!(report["totals"]["registered"], 68);
-        assert_eq!(report["totals"]["requested"], 20);
+        assert_eq!(report.totals.of(shared::stats::Metric::Registered), 68);
+        assert_eq!(report.totals.of(shared::stats::Metric::Requested), 20);
     }
 }

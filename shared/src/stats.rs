@@ -15,7 +15,7 @@ use crate::deps::Deps;
 use crate::error::AppError;
 use crate::records::keys;
 use crate::store::WriteOp;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Counter items per (day, metric).
@@ -112,67 +112,112 @@ pub fn count(metric: Metric, event: &Event<'_>, now: UnixTime) -> WriteOp {
     WriteOp::Add { key: keys::stats_counter(&day_of(now), metric.as_str(), shard), counters }
 }
 
+/// Counts per metric (every metric present, zero when nothing happened).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Counts(BTreeMap<&'static str, i64>);
+
+impl Counts {
+    fn zero() -> Self {
+        Counts(METRICS.iter().map(|m| (m.as_str(), 0)).collect())
+    }
+    fn add(&mut self, metric: Metric, n: i64) {
+        *self.0.entry(metric.as_str()).or_default() += n;
+    }
+    /// The count of one metric.
+    pub fn of(&self, metric: Metric) -> i64 {
+        self.0.get(metric.as_str()).copied().unwrap_or(0)
+    }
+}
+
+/// One row of a breakdown: what it is about (`day`, `help_type`, `department`) and its counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    #[serde(flatten)]
+    pub about: RowKey,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+/// What a [`Row`] counts.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowKey {
+    Day(String),
+    HelpType(String),
+    Department(String),
+}
+
+/// Confirmed matches in one distance bucket.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bucket {
+    pub bucket: &'static str,
+    pub count: i64,
+}
+
+/// `GET /api/stats`: the anonymous report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub totals: Counts,
+    pub by_day: Vec<Row>,
+    pub by_help_type: Vec<Row>,
+    pub by_department: Vec<Row>,
+    /// In distance order.
+    pub confirmed_by_distance_km: Vec<Bucket>,
+    pub median_minutes_to_match: Option<i64>,
+    pub generated_at: String,
+}
+
 /// `GET /api/stats`: totals, and counts by day, help type and department; confirmed matches by distance;
 /// the median time from a request to its match.
-pub async fn report(deps: &Deps) -> Result<Value, AppError> {
+pub async fn report(deps: &Deps) -> Result<Report, AppError> {
     let now = deps.clock.now();
     let items = deps.store.query_prefix(keys::STATS_PK, keys::STATS_DAY_PREFIX, now, MAX_ITEMS).await?;
-    let zero = || METRICS.iter().map(|m| (m.as_str().to_owned(), json!(0))).collect::<Map<String, Value>>();
-    let bump = |m: &mut Map<String, Value>, metric: &str, n: i64| {
-        let v = m.entry(metric.to_owned()).or_insert(json!(0));
-        *v = json!(v.as_i64().unwrap_or(0) + n);
-    };
-    let mut totals = zero();
-    let mut by_day: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
-    let mut by_type: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
-    let mut by_dept: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    let mut totals = Counts::zero();
+    let mut by_day: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut by_type: BTreeMap<String, Counts> = BTreeMap::new();
+    let mut by_dept: BTreeMap<String, Counts> = BTreeMap::new();
     let mut distance: BTreeMap<&'static str, i64> = DISTANCE_BUCKETS.iter().map(|(_, b)| (*b, 0)).collect();
     let mut waits: BTreeMap<i64, i64> = BTreeMap::new();
     for item in &items {
         // DAY#<yyyy-mm-dd>#<metric>#<shard>
         let mut parts = item.key.sk.split('#').skip(1);
         let (Some(d), Some(metric)) = (parts.next(), parts.next().and_then(Metric::parse)) else { continue };
-        let metric = metric.as_str();
         for (name, v) in &item.attrs {
             let Some(n) = v.as_i64() else { continue };
             if name == "total" {
-                bump(&mut totals, metric, n);
-                bump(by_day.entry(d.to_owned()).or_insert_with(zero), metric, n);
+                totals.add(metric, n);
+                by_day.entry(d.to_owned()).or_insert_with(Counts::zero).add(metric, n);
             } else if let Some(h) = name.strip_prefix("type:") {
-                bump(by_type.entry(h.to_owned()).or_insert_with(zero), metric, n);
+                by_type.entry(h.to_owned()).or_insert_with(Counts::zero).add(metric, n);
             } else if let Some(dep) = name.strip_prefix("dept:") {
-                bump(by_dept.entry(dep.to_owned()).or_insert_with(zero), metric, n);
+                by_dept.entry(dep.to_owned()).or_insert_with(Counts::zero).add(metric, n);
             } else if let Some(b) = name.strip_prefix("dist:")
-                && metric == Metric::Confirmed.as_str()
+                && metric == Metric::Confirmed
                 && let Some((_, bucket)) = DISTANCE_BUCKETS.iter().find(|(_, x)| *x == b)
             {
                 *distance.entry(bucket).or_default() += n;
             } else if let Some(w) = name.strip_prefix("wait:").and_then(|w| w.parse::<i64>().ok())
-                && metric == Metric::Proposed.as_str()
+                && metric == Metric::Proposed
             {
                 *waits.entry(w).or_default() += n;
             }
         }
     }
-    let median = median(&waits);
-    let rows = |m: BTreeMap<String, Map<String, Value>>, key: &str| -> Vec<Value> {
-        m.into_iter()
-            .map(|(k, mut counts)| {
-                counts.insert(key.to_owned(), json!(k));
-                Value::Object(counts)
-            })
-            .collect()
+    let rows = |m: BTreeMap<String, Counts>, about: fn(String) -> RowKey| -> Vec<Row> {
+        m.into_iter().map(|(k, counts)| Row { about: about(k), counts }).collect()
     };
-    Ok(json!({
-        "totals": totals,
-        "by_day": rows(by_day, "day"),
-        "by_help_type": rows(by_type, "help_type"),
-        "by_department": rows(by_dept, "department"),
-        // In distance order, not in the map's (alphabetical) order.
-        "confirmed_by_distance_km": DISTANCE_BUCKETS.iter().map(|(_, b)| json!({"bucket": b, "count": distance.get(b).copied().unwrap_or(0)})).collect::<Vec<_>>(),
-        "median_minutes_to_match": median,
-        "generated_at": rfc3339(now),
-    }))
+    Ok(Report {
+        totals,
+        by_day: rows(by_day, RowKey::Day),
+        by_help_type: rows(by_type, RowKey::HelpType),
+        by_department: rows(by_dept, RowKey::Department),
+        confirmed_by_distance_km: DISTANCE_BUCKETS
+            .iter()
+            .map(|(_, b)| Bucket { bucket: b, count: distance.get(b).copied().unwrap_or(0) })
+            .collect(),
+        median_minutes_to_match: median(&waits),
+        generated_at: rfc3339(now),
+    })
 }
 
 /// The lower median of a histogram of minutes.

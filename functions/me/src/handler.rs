@@ -12,7 +12,7 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
         async {
             let member = members::authenticate(deps, http::bearer(&req)).await?;
             match http::operation(&req) {
-                Some(Operation::ExportMe) => Ok(http::json(200, &privacy::export(deps, &member).await?)),
+                Some(Operation::ExportMe) => Ok(http::json_of(200, &privacy::export(deps, &member).await?)),
                 Some(Operation::EraseMe) => {
                     privacy::erase(deps, &member.id, None, deps.clock.now()).await?;
                     Ok(http::json(200, &json!({ "status": "erased" })))

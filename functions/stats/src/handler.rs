@@ -8,7 +8,7 @@ use shared::deps::Deps;
 use shared::{http, stats};
 
 pub async fn handle(deps: &Deps, _req: Request) -> Response<Body> {
-    http::respond(async { Ok(http::json(200, &stats::report(deps).await?)) }.await)
+    http::respond(async { Ok(http::json_of(200, &stats::report(deps).await?)) }.await)
 }
 
 #[cfg(test)]

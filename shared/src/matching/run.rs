@@ -13,12 +13,12 @@ use crate::domain::{PostalCode, Taxonomy};
 use crate::error::{AppError, Refusal};
 use crate::geo;
 use crate::records::keys;
-use crate::records::matched::MatchStatus;
+use crate::records::matched::{Match, MatchStatus, match_ref_item};
 pub use crate::records::post::MAX_REQUESTS_PER_RUN;
 use crate::records::post::RequestStatus;
 use crate::records::post::{HelpRequest, OfferArea};
 use crate::stats::{self, Metric};
-use crate::store::{Cond, ENTITY, GSI1PK, GSI1SK, Item, StoreError, WriteOp};
+use crate::store::{Cond, GSI1PK, GSI1SK, Item, StoreError, WriteOp};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashSet};
@@ -230,26 +230,27 @@ async fn propose(deps: &Deps, offer: &Offer, o: &OfferRef, r: &RequestRef, dista
     let id = ulid::Ulid::generate().to_string();
     let status = first_status(deps);
     let department = PostalCode::parse(&r.request.postal_code).ok().map(|c| c.department().to_owned());
-    let mut record = Map::from_iter([
-        (ENTITY.into(), json!("match")),
-        ("id".into(), json!(id)),
-        ("offer_id".into(), json!(offer.id)),
-        ("offer_member_id".into(), json!(o.member_id)),
-        ("request_id".into(), json!(r.request.id)),
-        ("request_member_id".into(), json!(r.member_id)),
-        ("help_type".into(), json!(offer.help_type)),
-        ("distance_km".into(), json!((distance_km * 100.0).round() / 100.0)),
-        ("status".into(), json!(status)),
-        ("department".into(), json!(department)),
-        ("lease_until".into(), json!(0)),
-        ("sent".into(), json!([])),
-        ("created_at".into(), json!(now)),
-        ("expires_at".into(), json!(r.request.expires_at.min(o.expires_at))),
-    ]);
-    record.extend(crate::records::matched::index_attrs(status, now, &id));
+    let expires_at = r.request.expires_at.min(o.expires_at);
+    let record = Match {
+        id: id.clone(),
+        offer_id: offer.id.clone(),
+        offer_member_id: o.member_id.clone(),
+        request_id: r.request.id.clone(),
+        request_member_id: r.member_id.clone(),
+        help_type: offer.help_type.clone(),
+        distance_km: (distance_km * 100.0).round() / 100.0,
+        status,
+        department: department.clone(),
+        created_at: now,
+        expires_at,
+        sent: Vec::new(),
+        lease_until: 0,
+        introduced_at: None,
+        reminded_at: None,
+    };
     let next = Map::from_iter([("active_matches".into(), json!(k + 1))]);
     let mut ops = vec![
-        WriteOp::Put { item: Item::new(keys::matched(&id), record), cond: Cond::Absent },
+        WriteOp::Put { item: record.to_item()?, cond: Cond::Absent },
         WriteOp::Update {
             key: keys::offer(&o.member_id, &offer.id),
             set: next.clone(),
@@ -270,11 +271,8 @@ async fn propose(deps: &Deps, offer: &Offer, o: &OfferRef, r: &RequestRef, dista
         ops.push(WriteOp::Update { key: keys::offer_area(&o.member_id, &offer.id, n), set: next.clone(), cond: Cond::Live });
     }
     // A reference in each member's partition, so export lists the match and erasure finds it.
-    let expires_at = r.request.expires_at.min(o.expires_at);
     for member in [&o.member_id, &r.member_id] {
-        let reference =
-            Map::from_iter([(ENTITY.into(), json!("match_ref")), ("match_id".into(), json!(id)), ("expires_at".into(), json!(expires_at))]);
-        ops.push(WriteOp::Put { item: Item::new(keys::match_ref(member, &id), reference), cond: Cond::Absent });
+        ops.push(WriteOp::Put { item: match_ref_item(member, &id, expires_at), cond: Cond::Absent });
     }
     ops.push(stats::count(
         Metric::Proposed,

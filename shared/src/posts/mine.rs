@@ -6,10 +6,24 @@ use crate::error::AppError;
 use crate::records::keys;
 use crate::records::perk::perk_key;
 use crate::store::{ENTITY, EXPIRES_AT, GSI1PK, GSI1SK, Item};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+/// A stored item as the export shows it: every attribute it has, times as RFC 3339, without the index
+/// keys. Deliberately a map and not a struct: the right of access shows everything stored, and a type
+/// could silently forget a field added later.
+pub type Shown = Map<String, Value>;
+
+/// A member's own posts.
+#[derive(Debug, Serialize)]
+pub struct Mine {
+    pub offers: Vec<Shown>,
+    pub requests: Vec<Shown>,
+    pub perks: Vec<Shown>,
+}
 
 /// The member's offers, requests and perks, for `GET /api/me`.
-pub async fn of_member(deps: &Deps, member_id: &str, now: UnixTime) -> Result<Value, AppError> {
+pub async fn of_member(deps: &Deps, member_id: &str, now: UnixTime) -> Result<Mine, AppError> {
     let items = deps.store.query_prefix(&keys::member_pk(member_id), "", now, crate::records::member::MAX_MEMBER_ITEMS).await?;
     let (mut offers, mut requests, mut perks) = (Vec::new(), Vec::new(), Vec::new());
     for item in items {
@@ -23,7 +37,7 @@ pub async fn of_member(deps: &Deps, member_id: &str, now: UnixTime) -> Result<Va
                     a.insert(k.into(), json!(rfc3339(t)));
                 }
             }
-            Value::Object(a)
+            a
         };
         if item.key.sk.starts_with(keys::OFFER_PREFIX) {
             offers.push(shown(&item));
@@ -33,11 +47,9 @@ pub async fn of_member(deps: &Deps, member_id: &str, now: UnixTime) -> Result<Va
             && let Some(perk) = deps.store.get(&perk_key(id), now).await?
         {
             let mut p = shown(&perk);
-            if let Value::Object(m) = &mut p {
-                m.remove("submitted_by");
-            }
+            p.remove("submitted_by");
             perks.push(p);
         }
     }
-    Ok(json!({ "offers": offers, "requests": requests, "perks": perks }))
+    Ok(Mine { offers, requests, perks })
 }

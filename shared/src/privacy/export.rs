@@ -5,11 +5,44 @@ use crate::deps::Deps;
 use crate::error::AppError;
 use crate::records::keys;
 use crate::records::member::{MAX_MEMBER_ITEMS, Member};
+use crate::posts::mine::Shown;
+use crate::domain::Locale;
+use crate::records::member::MemberStatus;
 use crate::store::Item;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
+
+/// The profile as the export shows it.
+#[derive(Debug, Serialize)]
+pub struct Profile {
+    pub id: String,
+    pub email: String,
+    pub first_name: String,
+    pub postal_code: String,
+    pub community: String,
+    pub role: Option<String>,
+    pub phone: Option<String>,
+    pub locale: Locale,
+    pub status: MemberStatus,
+    pub created_at: String,
+    pub last_active_at: String,
+    pub expires_at: String,
+}
+
+/// `GET /api/me`: the profile, the member's posts, and every other item held about them (`records`:
+/// the e-mail marker with its mail quota, match references…), each as stored.
+#[derive(Debug, Serialize)]
+pub struct Export {
+    pub profile: Profile,
+    pub offers: Vec<Shown>,
+    pub requests: Vec<Shown>,
+    pub perks: Vec<Shown>,
+    pub records: Vec<Shown>,
+    pub exported_at: String,
+}
 
 /// `GET /api/me`: everything we hold about the member.
-pub async fn export(deps: &Deps, member: &Member) -> Result<Value, AppError> {
+pub async fn export(deps: &Deps, member: &Member) -> Result<Export, AppError> {
     let now = deps.clock.now();
     let items = deps.store.query_prefix(&keys::member_pk(&member.id), "", now, MAX_MEMBER_ITEMS).await?;
     let marker = deps.store.get(&keys::email_marker(&member.email_hash), now).await?;
@@ -19,7 +52,7 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Value, AppError> {
     let known = |i: &&Item| {
         i.key == keys::member(&member.id) || [keys::OFFER_PREFIX, keys::REQUEST_PREFIX, keys::PERK_REF_PREFIX, keys::AREA_PREFIX, keys::LISTED_PREFIX].iter().any(|p| i.key.sk.starts_with(p))
     };
-    let records: Vec<Value> = items
+    let records: Vec<Shown> = items
         .iter()
         .filter(|i| !known(i))
         .chain(marker.iter())
@@ -28,28 +61,29 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Value, AppError> {
             if let Some(e) = i.expires_at() {
                 attrs.insert("expires_at".into(), json!(rfc3339(e)));
             }
-            Value::Object(attrs)
+            attrs
         })
         .collect();
-    Ok(json!({
-        "profile": {
-            "id": member.id,
-            "email": member.email,
-            "first_name": member.first_name,
-            "postal_code": member.postal_code,
-            "community": member.community,
-            "role": member.role,
-            "phone": member.phone,
-            "locale": member.locale,
-            "status": member.status,
-            "created_at": rfc3339(member.created_at),
-            "last_active_at": rfc3339(member.last_active_at),
-            "expires_at": rfc3339(member.expires_at),
+    let m = member.clone();
+    Ok(Export {
+        profile: Profile {
+            id: m.id,
+            email: m.email,
+            first_name: m.first_name,
+            postal_code: m.postal_code,
+            community: m.community,
+            role: m.role,
+            phone: m.phone,
+            locale: m.locale,
+            status: m.status,
+            created_at: rfc3339(m.created_at),
+            last_active_at: rfc3339(m.last_active_at),
+            expires_at: rfc3339(m.expires_at),
         },
-        "offers": posts["offers"],
-        "requests": posts["requests"],
-        "perks": posts["perks"],
-        "records": records,
-        "exported_at": rfc3339(now),
-    }))
+        offers: posts.offers,
+        requests: posts.requests,
+        perks: posts.perks,
+        records,
+        exported_at: rfc3339(now),
+    })
 }

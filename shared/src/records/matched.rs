@@ -2,9 +2,10 @@
 
 use crate::clock::UnixTime;
 use crate::records::keys;
-use crate::store::{GSI1PK, GSI1SK};
+use crate::error::AppError;
+use crate::store::{ENTITY, EXPIRES_AT, GSI1PK, GSI1SK, Item};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 stored_enum! {
     /// Where a match is in its life (docs/PRODUCT.md §2.1 steps 3–6); also its index partition `MATCHES#<status>`.
@@ -39,10 +40,29 @@ pub struct Match {
     pub sent: Vec<String>,
     #[serde(default)]
     pub lease_until: UnixTime,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introduced_at: Option<UnixTime>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminded_at: Option<UnixTime>,
+}
+
+impl Match {
+    /// The item a new match is stored as: the record, its entity tag and its place in the status index.
+    pub(crate) fn to_item(&self) -> Result<Item, AppError> {
+        let Value::Object(mut attrs) = serde_json::to_value(self).map_err(AppError::unexpected)? else {
+            unreachable!("a struct serialises to an object")
+        };
+        attrs.insert(ENTITY.into(), json!("match"));
+        attrs.extend(index_attrs(self.status, self.created_at, &self.id));
+        Ok(Item::new(keys::matched(&self.id), attrs))
+    }
+}
+
+/// A member's reference to a match they are part of, in their partition (export lists it, erasure
+/// finds it); it lives as long as the match.
+pub(crate) fn match_ref_item(member_id: &str, match_id: &str, expires_at: UnixTime) -> Item {
+    let attrs = Map::from_iter([(ENTITY.into(), json!("match_ref")), ("match_id".into(), json!(match_id)), (EXPIRES_AT.into(), json!(expires_at))]);
+    Item::new(keys::match_ref(member_id, match_id), attrs)
 }
 
 /// The index attributes of a match in `status`, ordered by `at`.
@@ -52,3 +72,41 @@ pub(crate) fn index_attrs(status: MatchStatus, at: UnixTime, id: &str) -> [(Stri
 
 /// The most matches one queue or one housekeeping pass reads.
 pub(crate) const MAX_MATCHES: usize = 10_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A new match is stored with exactly the attributes it always had (the run wrote them as a map).
+    #[test]
+    fn a_new_match_is_stored_as_it_always_was() {
+        let m = Match {
+            id: "X".into(),
+            offer_id: "O".into(),
+            offer_member_id: "MO".into(),
+            request_id: "R".into(),
+            request_member_id: "MR".into(),
+            help_type: "groceries".into(),
+            distance_km: 1.25,
+            status: MatchStatus::Proposed,
+            department: None,
+            created_at: 1_700_000_000,
+            expires_at: 1_702_000_000,
+            sent: Vec::new(),
+            lease_until: 0,
+            introduced_at: None,
+            reminded_at: None,
+        };
+        let item = m.to_item().unwrap();
+        assert_eq!((item.key.pk.as_str(), item.key.sk.as_str()), ("MATCH#X", "MATCH"));
+        assert_eq!(
+            Value::Object(item.attrs),
+            json!({
+                "entity": "match", "id": "X", "offer_id": "O", "offer_member_id": "MO", "request_id": "R",
+                "request_member_id": "MR", "help_type": "groceries", "distance_km": 1.25, "status": "proposed",
+                "department": null, "lease_until": 0, "sent": [], "created_at": 1_700_000_000i64,
+                "expires_at": 1_702_000_000i64, "gsi1pk": "MATCHES#proposed", "gsi1sk": "001700000000#X"
+            })
+        );
+    }
+}
