@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, Request, Response, StatusCode};
 use axum::routing::get;
 use lambda_http::RequestExt;
 use shared::deps::Deps;
-use shared::error::{AppError, Refusal, Missing};
+use shared::error::{AppError, Missing, Refusal};
 use shared::http::MAX_BODY_BYTES;
 use shared::mail::outbox::Outbox;
 use shared::routes::{Resolved, resolve};

@@ -79,9 +79,13 @@ async fn a_run_proposes_within_the_rules_and_a_second_run_proposes_nothing_twice
     .unwrap();
     post_request(&t.deps, &m[2], groceries_request("75012")).await.unwrap(); // ~2 km from 75011: matched
     post_request(&t.deps, &m[2], groceries_request("69001")).await.unwrap(); // Lyon: no volunteer near
-    post_request(&t.deps, &m[2], request(json!({"kind": "help", "help_type": "child-care", "postal_code": "13001", "children": ["3-5", "6-9"]})))
-        .await
-        .unwrap(); // two children: refused
+    post_request(
+        &t.deps,
+        &m[2],
+        request(json!({"kind": "help", "help_type": "child-care", "postal_code": "13001", "children": ["3-5", "6-9"]})),
+    )
+    .await
+    .unwrap(); // two children: refused
     let first = run(&t.deps).await.unwrap();
     assert_eq!((first.open_requests, first.proposed, first.unserved, first.conflicts), (3, 1, 2, 0), "{first:?}");
     let second = run(&t.deps).await.unwrap();

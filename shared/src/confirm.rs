@@ -53,9 +53,7 @@ pub async fn follow_link(deps: &Deps, token: &str) -> Result<LinkOutcome, AppErr
             _ => Err(Refusal::WrongPurpose.into()),
         };
         match result {
-            Err(e) if (e.is_conflict() || e.status() == 410)
-                && deps.store.get(&keys::used_link(&claims.jti), now).await?.is_some() =>
-            {
+            Err(e) if (e.is_conflict() || e.status() == 410) && deps.store.get(&keys::used_link(&claims.jti), now).await?.is_some() => {
                 return Err(Refusal::LinkUsed.into());
             }
             Err(e) if e.is_conflict() && tries < 2 && matches!(claims.purpose, Purpose::ConfirmMatch | Purpose::DeclineMatch) => {

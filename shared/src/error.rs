@@ -73,8 +73,7 @@ impl AppError {
     /// The machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::BadRequest { code, .. }
-            | AppError::Invalid { code, .. } => code,
+            AppError::BadRequest { code, .. } | AppError::Invalid { code, .. } => code,
             AppError::Refused(r) => r.code(),
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::PayloadTooLarge { .. } => "payload_too_large",

@@ -9,7 +9,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use shared::deps::Deps;
-use shared::error::{AppError, Refusal, Missing};
+use shared::error::{AppError, Missing, Refusal};
 use shared::moderation::{self, Decision};
 use shared::routes::Operation;
 use shared::{http, matching};

@@ -4,7 +4,7 @@
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::deps::Deps;
-use shared::error::{Refusal, Missing};
+use shared::error::{Missing, Refusal};
 use shared::posts::{self, Side};
 use shared::routes::Operation;
 use shared::{http, members};
@@ -18,8 +18,7 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
                 Some(Operation::WithdrawOffer) => Side::Offer,
                 _ => return Err(Refusal::NotFound(Missing::Route).into()),
             };
-            let id =
-                http::path_param(&req, "id").ok_or(Refusal::NotFound(Missing::OwnPost))?;
+            let id = http::path_param(&req, "id").ok_or(Refusal::NotFound(Missing::OwnPost))?;
             posts::withdraw(deps, &member, side, &id).await?;
             Ok(http::json(200, &json!({ "status": "withdrawn", "id": id })))
         }

@@ -18,10 +18,7 @@ pub async fn authenticate(deps: &Deps, bearer: Option<&str>) -> Result<Member, A
     let token = bearer.ok_or(Refusal::MissingSession)?;
     let now = deps.clock.now();
     let claims = deps.links.verify(token, &[Purpose::Session], now)?;
-    let member = load_member(deps, &claims.sub, now)
-        .await?
-        .filter(|m| m.status == MemberStatus::Active)
-        .ok_or(Refusal::SessionRevoked)?;
+    let member = load_member(deps, &claims.sub, now).await?.filter(|m| m.status == MemberStatus::Active).ok_or(Refusal::SessionRevoked)?;
     touch(deps, &member, now).await;
     Ok(member)
 }

@@ -2,7 +2,7 @@
 
 use super::{Decision, Outcome};
 use crate::deps::Deps;
-use crate::error::{AppError, Refusal, Missing, Decided};
+use crate::error::{AppError, Decided, Missing, Refusal};
 use crate::mail::templates::IntroKind;
 use crate::matches::introduce::{Sent, introduce};
 use crate::matches::release::{count, release_ops};
@@ -38,9 +38,7 @@ pub async fn decide_match(deps: &Deps, moderator: &Member, id: &str, decision: D
             s.extend(index_attrs(MatchStatus::Approved, now, &m.id));
             deps.store.transact(vec![WriteOp::Update { key: keys::matched(id), set: s, cond: only_if_proposed }], now).await.map_err(
                 |e| match e {
-                    StoreError::Conflict => {
-                        AppError::from(Refusal::AlreadyDecided(Decided::Match))
-                    }
+                    StoreError::Conflict => AppError::from(Refusal::AlreadyDecided(Decided::Match)),
                     e => e.into(),
                 },
             )?;
@@ -75,9 +73,7 @@ pub async fn decide_perk(deps: &Deps, moderator: &Member, id: &str, decision: De
     }
     let now = deps.clock.now();
     let key = perk_key(id);
-    let perk: Perk = load(deps, &key, now)
-        .await?
-        .ok_or(Refusal::NotFound(Missing::PendingPerk))?;
+    let perk: Perk = load(deps, &key, now).await?.ok_or(Refusal::NotFound(Missing::PendingPerk))?;
     if perk.status != PerkStatus::Pending {
         return Err(Refusal::AlreadyDecided(Decided::Perk).into());
     }

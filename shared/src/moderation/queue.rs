@@ -7,9 +7,9 @@ use crate::matches::introduce::{Parties, parties};
 use crate::records::keys;
 use crate::records::matched::MatchStatus;
 use crate::records::matched::{MAX_MATCHES, Match};
+use crate::records::member::Member;
 use crate::records::perk::Perk;
 use crate::records::perk::PerkStatus;
-use crate::records::member::Member;
 use crate::records::post::ChildCareOffer;
 use serde::Serialize;
 

@@ -90,7 +90,10 @@ mod tests {
     fn the_kind_picks_the_shape() {
         let help = json!({"kind": "help", "help_type": "groceries", "postal_codes": ["75011"]});
         assert!(matches!(NewOffer::try_from(help.clone()), Ok(NewOffer::Help(_))));
-        assert!(matches!(NewRequest::try_from(json!({"kind": "help", "help_type": "groceries", "postal_code": "75011"})), Ok(NewRequest::Help(_))));
+        assert!(matches!(
+            NewRequest::try_from(json!({"kind": "help", "help_type": "groceries", "postal_code": "75011"})),
+            Ok(NewRequest::Help(_))
+        ));
         // A perk is offered, never requested.
         let perk = json!({"kind": "perk", "business_name": "Café", "postal_code": "75011", "category": "food", "perk": "-10 %", "communities": ["health"]});
         assert!(matches!(NewOffer::try_from(perk.clone()), Ok(NewOffer::Perk(_))));

@@ -2,7 +2,7 @@
 
 use super::MAX_POSTAL_CODES;
 use crate::deps::Deps;
-use crate::error::{AppError, Refusal, Missing};
+use crate::error::{AppError, Missing, Refusal};
 use crate::records::keys;
 use crate::records::member::Member;
 use crate::records::perk::perk_key;

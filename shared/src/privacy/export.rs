@@ -2,12 +2,12 @@
 
 use crate::clock::rfc3339;
 use crate::deps::Deps;
-use crate::error::AppError;
-use crate::records::keys;
-use crate::records::member::{MAX_MEMBER_ITEMS, Member};
-use crate::posts::mine::Shown;
 use crate::domain::Locale;
+use crate::error::AppError;
+use crate::posts::mine::Shown;
+use crate::records::keys;
 use crate::records::member::MemberStatus;
+use crate::records::member::{MAX_MEMBER_ITEMS, Member};
 use crate::store::Item;
 use serde::Serialize;
 use serde_json::json;
@@ -50,7 +50,10 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Export, AppError> {
     // Everything else we hold: the e-mail marker (with its mail quota) and any item of another type.
     // (AREA# and LISTED# items are the matching and search indexes' copies of the posts listed above.)
     let known = |i: &&Item| {
-        i.key == keys::member(&member.id) || [keys::OFFER_PREFIX, keys::REQUEST_PREFIX, keys::PERK_REF_PREFIX, keys::AREA_PREFIX, keys::LISTED_PREFIX].iter().any(|p| i.key.sk.starts_with(p))
+        i.key == keys::member(&member.id)
+            || [keys::OFFER_PREFIX, keys::REQUEST_PREFIX, keys::PERK_REF_PREFIX, keys::AREA_PREFIX, keys::LISTED_PREFIX]
+                .iter()
+                .any(|p| i.key.sk.starts_with(p))
     };
     let records: Vec<Shown> = items
         .iter()

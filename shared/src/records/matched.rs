@@ -1,8 +1,8 @@
 //! A match as stored (`MATCH#<id>`/`MATCH`) and its place in the `MATCHES#<status>` index.
 
 use crate::clock::UnixTime;
-use crate::records::keys;
 use crate::error::AppError;
+use crate::records::keys;
 use crate::store::{ENTITY, EXPIRES_AT, GSI1PK, GSI1SK, Item};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -61,7 +61,8 @@ impl Match {
 /// A member's reference to a match they are part of, in their partition (export lists it, erasure
 /// finds it); it lives as long as the match.
 pub(crate) fn match_ref_item(member_id: &str, match_id: &str, expires_at: UnixTime) -> Item {
-    let attrs = Map::from_iter([(ENTITY.into(), json!("match_ref")), ("match_id".into(), json!(match_id)), (EXPIRES_AT.into(), json!(expires_at))]);
+    let attrs =
+        Map::from_iter([(ENTITY.into(), json!("match_ref")), ("match_id".into(), json!(match_id)), (EXPIRES_AT.into(), json!(expires_at))]);
     Item::new(keys::match_ref(member_id, match_id), attrs)
 }
 

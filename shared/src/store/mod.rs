@@ -142,9 +142,7 @@ pub enum StoreError {
 impl From<StoreError> for crate::error::AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict => {
-                crate::error::Refusal::ConcurrentChange.into()
-            }
+            StoreError::Conflict => crate::error::Refusal::ConcurrentChange.into(),
             StoreError::Unavailable(_) => crate::error::AppError::Unavailable(Box::new(e)),
             other => crate::error::AppError::unexpected(other),
         }
