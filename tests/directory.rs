@@ -32,8 +32,12 @@ fn postal_codes() -> Vec<String> {
 }
 
 async fn fixture(t: &TestDeps) -> Fixture {
-    let session = t.session("directory@example.org").await;
-    let member = shared::members::authenticate(&t.deps, Some(&session)).await.unwrap();
+    // Referenced by several members, each within the per-member limit.
+    let mut members = Vec::new();
+    for n in 0..BUSINESSES.div_ceil(posts::MAX_PERKS_REFERENCED) {
+        let session = t.session(&format!("directory{n}@example.org")).await;
+        members.push(shared::members::authenticate(&t.deps, Some(&session)).await.unwrap());
+    }
     let codes = postal_codes();
     let tax = shared::domain::Taxonomy::get();
     let categories: Vec<&str> = tax.business_categories.iter().map(|c| c.code.as_str()).collect();
@@ -51,7 +55,8 @@ async fn fixture(t: &TestDeps) -> Fixture {
         }
         let body = json!({"kind": "perk", "business_name": format!("Commerce {i}"), "postal_code": code, "category": category,
                           "perk": "Une remise pour la communauté", "communities": for_});
-        let created = posts::post_offer(&t.deps, &member, body.try_into().unwrap()).await.unwrap();
+        let member = &members[i / posts::MAX_PERKS_REFERENCED];
+        let created = posts::post_offer(&t.deps, member, body.try_into().unwrap()).await.unwrap();
         for_.dedup();
         businesses.insert(created.id, (PostalCode::parse(&code).unwrap(), category, for_));
     }

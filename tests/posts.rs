@@ -138,6 +138,65 @@ async fn on_dynamodb_local_erasing_a_member_keeps_their_perks_listed_without_the
     erasing_a_member_keeps_their_perks_listed_without_them(TestApp::on(shared::testing::dynamodb_test_deps(auto()).await)).await;
 }
 
+/// The member's items in the raw store whose sort key starts with one of `prefixes`.
+async fn held(a: &TestApp, prefixes: &[&str]) -> usize {
+    let dump = a.t.deps.store.dump().await.unwrap();
+    dump.iter().filter(|i| i.key.pk.starts_with("MEMBER#") && prefixes.iter().any(|p| i.key.sk.starts_with(p))).count()
+}
+
+/// A burst of 40 posts by one member at once (a double click, a client retrying): the limit holds inside
+/// the write, every refusal is a 409, and the member is not locked out afterwards.
+async fn forty_concurrent_posts_by_one_member_give_exactly_twenty(a: TestApp) {
+    let s = a.sign_in("burst@example.org").await;
+    let calls = (0..40).map(|i| {
+        let (path, body) = if i % 2 == 0 { ("/api/offers", listing("Rafale")) } else { ("/api/requests", help_request()) };
+        a.call("POST", path, Some(body), Some(&s))
+    });
+    let answers = futures::future::join_all(calls).await;
+    let accepted = answers.iter().filter(|(status, _)| *status == 201).count();
+    let refused: Vec<&(u16, Value)> = answers.iter().filter(|(status, _)| *status != 201).collect();
+    assert_eq!(accepted, 20, "{refused:?}");
+    assert!(refused.iter().all(|(status, b)| *status == 409 && b["error"]["code"] == "too_many_open"), "{refused:?}");
+    assert_eq!(held(&a, &["OFFER#", "REQUEST#"]).await, 20, "the raw store holds exactly the accepted posts");
+
+    // Not locked out: export, withdraw one, post again, and the limit still holds.
+    let (status, me) = a.call("GET", "/api/me", None, Some(&s)).await;
+    assert_eq!(status, 200, "{me}");
+    let offers = ids_of(&me["offers"]);
+    assert_eq!(offers.len() + me["requests"].as_array().unwrap().len(), 20);
+    assert_eq!(a.call("DELETE", &format!("/api/offers/{}", offers[0]), None, Some(&s)).await.0, 200);
+    post(&a, "/api/requests", help_request(), &s).await;
+    let (status, body) = a.call("POST", "/api/offers", Some(listing("Encore")), Some(&s)).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("too_many_open")));
+
+    // Perks referenced have their own limit (100), enforced the same way: 95 one by one, then a burst
+    // of 10 at once gets exactly the 5 that are left.
+    for _ in 0..95 {
+        post(&a, "/api/offers", perk(), &s).await;
+    }
+    let calls = (0..10).map(|_| a.call("POST", "/api/offers", Some(perk()), Some(&s)));
+    let answers = futures::future::join_all(calls).await;
+    let accepted = answers.iter().filter(|(status, _)| *status == 201).count();
+    let refused: Vec<&(u16, Value)> = answers.iter().filter(|(status, _)| *status != 201).collect();
+    assert_eq!(accepted, 5, "{refused:?}");
+    assert!(refused.iter().all(|(status, b)| *status == 409 && b["error"]["code"] == "too_many_perks"), "{refused:?}");
+    assert_eq!(held(&a, &["PERK#"]).await, 100);
+    assert_eq!(a.call("GET", "/api/me", None, Some(&s)).await.0, 200);
+    assert_eq!(a.call("DELETE", "/api/me", None, Some(&s)).await.0, 200, "erasure works at the limits");
+    assert_eq!(held(&a, &[""]).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_embedded_store_forty_concurrent_posts_by_one_member_give_exactly_twenty() {
+    forty_concurrent_posts_by_one_member_give_exactly_twenty(TestApp::with_config(auto())).await;
+}
+
+#[cfg(feature = "services")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_dynamodb_local_forty_concurrent_posts_by_one_member_give_exactly_twenty() {
+    forty_concurrent_posts_by_one_member_give_exactly_twenty(TestApp::on(shared::testing::dynamodb_test_deps(auto()).await)).await;
+}
+
 #[tokio::test]
 async fn a_member_has_at_most_twenty_open_posts() {
     let a = TestApp::with_config(auto());

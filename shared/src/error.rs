@@ -149,6 +149,8 @@ pub enum Refusal {
     PlatformClosed,
     /// The member already has the most open offers and requests.
     TooManyOpenPosts,
+    /// The member already references the most perks.
+    TooManyPerks,
     /// A moderator's decision on something already decided.
     AlreadyDecided(Decided),
     /// An offer with no capacity left (a concurrent proposal took it).
@@ -189,7 +191,7 @@ impl Refusal {
             MissingSession | SessionExpired | SessionRevoked | InvalidToken | WrongPurpose => 401,
             NotModerator => 403,
             NotFound(_) => 404,
-            TooManyOpenPosts | AlreadyDecided(_) | OfferFull | ConcurrentChange => 409,
+            TooManyOpenPosts | TooManyPerks | AlreadyDecided(_) | OfferFull | ConcurrentChange => 409,
             LinkUsed | LinkExpired | RegistrationExpired | PlatformClosed | MatchClosed | PostClosed => 410,
         }
     }
@@ -209,6 +211,7 @@ impl Refusal {
             NotFound(_) => "not_found",
             PlatformClosed => "platform_closed",
             TooManyOpenPosts => "too_many_open",
+            TooManyPerks => "too_many_perks",
             AlreadyDecided(_) => "already_decided",
             OfferFull => "full",
             MatchClosed => "match_closed",
@@ -236,6 +239,7 @@ impl Refusal {
             NotFound(Missing::OwnPost) => "no such offer or request of yours",
             PlatformClosed => "the platform has closed; no data is collected any more",
             TooManyOpenPosts => "you already have 20 open offers and requests; withdraw one first",
+            TooManyPerks => "you already reference 100 perks; withdraw one first",
             AlreadyDecided(Decided::Match) => "this match was already decided",
             AlreadyDecided(Decided::Perk) => "this perk was already decided",
             OfferFull => "the offer is full",

@@ -10,14 +10,15 @@
 //!   `PERK#…`), and erasure removes the link between the two (`submitted_by`);
 //! - only approved perks and published listings are in the secondary index, under their geographic cell
 //!   ([`crate::geo`]), which is how searches read by key;
-//! - every write is one transaction; a member has at most [`MAX_OPEN_POSTS`] open offers and requests.
+//! - every write is one transaction; a member has at most [`MAX_OPEN_POSTS`] open offers and requests
+//!   and [`MAX_PERKS_REFERENCED`] perks, counted and enforced inside that transaction ([`guarded_write`]).
 
 use crate::clock::UnixTime;
 use crate::deps::Deps;
 use crate::domain::PostalCode;
 use crate::error::{AppError, Refusal};
 use crate::records::keys;
-use crate::store::{Cond, ENTITY, EXPIRES_AT, GSI1PK, GSI1SK, Item, WriteOp};
+use crate::store::{Cond, ENTITY, EXPIRES_AT, GSI1PK, GSI1SK, Item, StoreError, WriteOp};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tracing::instrument;
@@ -41,6 +42,9 @@ use perk::post_perk;
 
 /// Open offers and requests per member (abuse guard).
 pub const MAX_OPEN_POSTS: usize = 20;
+/// At most this many perks referenced by one member at a time (pending or listed): room for a local
+/// association that brings in its town's shops, while bounding what one account can flood.
+pub const MAX_PERKS_REFERENCED: usize = 100;
 
 pub const MAX_DETAILS: usize = 1_000;
 
@@ -104,7 +108,7 @@ pub(crate) fn refuse_after_sunset(deps: &Deps, now: UnixTime) -> Result<(), AppE
 }
 
 /// Writes a post (with `extra` items such as its areas) and keeps its member (and e-mail marker) alive
-/// at least as long, in one transaction.
+/// at least as long, in one transaction — if the member has fewer than [`MAX_OPEN_POSTS`] open posts.
 pub(crate) async fn save_post(
     deps: &Deps,
     member: &Member,
@@ -113,26 +117,99 @@ pub(crate) async fn save_post(
     now: UnixTime,
     extra: Vec<WriteOp>,
 ) -> Result<(), AppError> {
-    let open = deps.store.query_prefix(&keys::member_pk(&member.id), keys::OFFER_PREFIX, now, MAX_OPEN_POSTS + 1).await?.len()
-        + deps.store.query_prefix(&keys::member_pk(&member.id), keys::REQUEST_PREFIX, now, MAX_OPEN_POSTS + 1).await?.len();
-    if open >= MAX_OPEN_POSTS {
-        return Err(Refusal::TooManyOpenPosts.into());
-    }
-    let keep = member.expires_at.max(expires_at);
     let mut ops = extra;
-    ops.extend([
-        WriteOp::Put { item, cond: Cond::Absent },
-        WriteOp::Update {
-            key: keys::member(&member.id),
-            set: Map::from_iter([(EXPIRES_AT.into(), json!(keep)), ("revision".into(), json!(member.revision + 1))]),
-            cond: Cond::Live,
-        },
-        WriteOp::Update {
-            key: keys::email_marker(&member.email_hash),
-            set: Map::from_iter([(EXPIRES_AT.into(), json!(keep))]),
-            cond: Cond::Live,
-        },
-    ]);
-    deps.store.transact(ops, now).await?;
-    Ok(())
+    ops.push(WriteOp::Put { item, cond: Cond::Absent });
+    guarded_write(deps, member, Limit::OpenPosts, Some(expires_at), ops, now).await
+}
+
+/// A per-member limit, enforced inside the write it guards by [`guarded_write`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Limit {
+    /// Open offers and requests (help and listings): [`MAX_OPEN_POSTS`].
+    OpenPosts,
+    /// Perks the member referenced and that are still listed or waiting: [`MAX_PERKS_REFERENCED`].
+    PerksReferenced,
+}
+
+impl Limit {
+    fn prefixes(self) -> &'static [&'static str] {
+        match self {
+            Limit::OpenPosts => &[keys::OFFER_PREFIX, keys::REQUEST_PREFIX],
+            Limit::PerksReferenced => &[keys::PERK_REF_PREFIX],
+        }
+    }
+    fn max(self) -> usize {
+        match self {
+            Limit::OpenPosts => MAX_OPEN_POSTS,
+            Limit::PerksReferenced => MAX_PERKS_REFERENCED,
+        }
+    }
+    fn refusal(self) -> Refusal {
+        match self {
+            Limit::OpenPosts => Refusal::TooManyOpenPosts,
+            Limit::PerksReferenced => Refusal::TooManyPerks,
+        }
+    }
+}
+
+/// How often a guarded write re-reads and tries again when another write of the same member won: enough
+/// for every one of a burst of concurrent posts to see the limit reached rather than give up before.
+const GUARDED_TRIES: u32 = MAX_OPEN_POSTS as u32 + 10;
+
+/// Applies `ops` for `member` if they hold fewer items than `limit` allows.
+///
+/// The count is read at the member profile's `revision`, and the transaction bumps `revision`
+/// conditioned on its being unchanged: of two concurrent writes that both counted room for one, only
+/// one commits; the other re-reads, counts again and is refused. Items that expire or are withdrawn only
+/// lower the count, so they need no bump. With `keep_alive`, the member and their e-mail marker live at
+/// least that long.
+pub(crate) async fn guarded_write(
+    deps: &Deps,
+    member: &Member,
+    limit: Limit,
+    keep_alive: Option<UnixTime>,
+    ops: Vec<WriteOp>,
+    now: UnixTime,
+) -> Result<(), AppError> {
+    let pk = keys::member_pk(&member.id);
+    for attempt in 0..GUARDED_TRIES {
+        let Some(profile) = deps.store.get(&keys::member(&member.id), now).await? else {
+            return Err(Refusal::SessionRevoked.into());
+        };
+        let current: Member = profile.parse()?;
+        let mut held = 0;
+        for prefix in limit.prefixes() {
+            held += deps.store.query_prefix(&pk, prefix, now, crate::records::member::MAX_MEMBER_ITEMS).await?.len();
+        }
+        if held >= limit.max() {
+            return Err(limit.refusal().into());
+        }
+        // Written before `revision` existed: the first guarded write starts it.
+        let unchanged = match profile.attrs.get("revision") {
+            Some(r) => Cond::LiveWith(vec![("revision".into(), r.clone())]),
+            None => Cond::Live,
+        };
+        let mut set = Map::from_iter([("revision".into(), json!(current.revision + 1))]);
+        let mut all = ops.clone();
+        if let Some(until) = keep_alive {
+            let keep = current.expires_at.max(until);
+            set.insert(EXPIRES_AT.into(), json!(keep));
+            all.push(WriteOp::Update {
+                key: keys::email_marker(&current.email_hash),
+                set: Map::from_iter([(EXPIRES_AT.into(), json!(keep))]),
+                cond: Cond::Live,
+            });
+        }
+        all.push(WriteOp::Update { key: keys::member(&member.id), set, cond: unchanged });
+        match deps.store.transact(all, now).await {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Conflict) => {
+                // Another write of this member won: wait a little (jittered, growing) and count again.
+                let jitter = ulid::Ulid::generate().random() % 4_000;
+                tokio::time::sleep(std::time::Duration::from_micros(jitter as u64 * u64::from(attempt.min(8) + 1))).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Refusal::ConcurrentChange.into())
 }

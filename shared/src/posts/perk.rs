@@ -1,7 +1,7 @@
 //! Businesses with a perk referenced by members (docs/PRODUCT.md §2.3), and cutting the link to a member
 //! who is erased.
 
-use super::{Created, index_by_cell, record};
+use super::{Created, Limit, guarded_write, index_by_cell, record};
 use crate::clock::{DAY, UnixTime, parse_rfc3339, rfc3339};
 use crate::config::ReviewMode;
 use crate::deps::Deps;
@@ -98,9 +98,9 @@ pub(crate) async fn post_perk(deps: &Deps, member: &Member, b: NewPerk, now: Uni
     let ops = vec![
         WriteOp::Put { item: Item::new(perk_key(&perk.id), attrs), cond: Cond::Absent },
         WriteOp::Put { item: Item::new(keys::perk_ref(&member.id, &perk.id), reference), cond: Cond::Absent },
-        WriteOp::Check { key: keys::member(&member.id), cond: Cond::Live },
     ];
-    deps.store.transact(ops, now).await?;
+    // The member is not kept alive by a perk (it is business data), but the write is counted.
+    guarded_write(deps, member, Limit::PerksReferenced, None, ops, now).await?;
     info!(perk_id = %perk.id, status = perk.status.as_str(), "perk referenced");
     Ok(Created { id: perk.id, kind: "perk", status: perk.status.as_str(), expires_at: rfc3339(perk.expires_at) })
 }
