@@ -6,7 +6,7 @@ use crate::error::{AppError, Refusal};
 use crate::links::Purpose;
 use crate::records::keys;
 use crate::records::member::{MEMBER_TTL, Member, MemberStatus, load_member};
-use crate::store::{Cond, EXPIRES_AT, WriteOp};
+use crate::store::{Cond, EXPIRES_AT, StoreError, WriteOp};
 use serde_json::{Map, json};
 use tracing::warn;
 
@@ -38,10 +38,16 @@ async fn touch(deps: &Deps, member: &Member, now: UnixTime) {
         m
     };
     let ops = vec![
-        WriteOp::Update { key: keys::member(&member.id), set: set(true), cond: Cond::Live },
+        // Only over the expiry this session read: a post that meanwhile kept the member alive longer wins.
+        WriteOp::Update {
+            key: keys::member(&member.id),
+            set: set(true),
+            cond: Cond::LiveWith(vec![(EXPIRES_AT.into(), json!(member.expires_at))]),
+        },
         WriteOp::Update { key: keys::email_marker(&member.email_hash), set: set(false), cond: Cond::Live },
     ];
-    if let Err(e) = deps.store.transact(ops, now).await {
-        warn!(member_id = %member.id, error = %e, "could not extend the member's expiry");
+    match deps.store.transact(ops, now).await {
+        Ok(()) | Err(StoreError::Conflict) => {}
+        Err(e) => warn!(member_id = %member.id, error = %e, "could not extend the member's expiry"),
     }
 }
