@@ -177,6 +177,49 @@ mod checks {
         assert!(matches!(s.query_prefix("P#7", "ITEM#", NOW, 100).await, Err(StoreError::Limit(_))));
     }
 
+    pub async fn an_index_partition_reads_page_by_page_at_any_size(s: Arc<dyn ItemStore>) {
+        // 600 items of ~4 KB in one index partition (over DynamoDB's 1 MB page twice), under two
+        // sort-key prefixes, a few expired, spread over several table partitions.
+        let pad = "x".repeat(4000);
+        let mut ops = Vec::new();
+        for i in 0..600 {
+            let sub = if i % 3 == 0 { "B" } else { "A" };
+            let exp = if i % 50 == 7 { NOW - 1 } else { NOW + 60 };
+            let attrs = json!({"gsi1pk": "DENSE#1", "gsi1sk": format!("{sub}#{i:04}"), "i": i, "pad": pad, "expires_at": exp});
+            ops.push(put(item(&format!("M#{}", i % 7), &format!("OFFER#{i:04}"), attrs), Cond::Always));
+            if ops.len() == 25 {
+                s.transact(std::mem::take(&mut ops), NOW).await.unwrap();
+            }
+        }
+        let live = |sub: &str| -> Vec<i64> { (0..600).filter(|i| (if i % 3 == 0 { "B" } else { "A" }) == sub && i % 50 != 7).collect() };
+        // Paged by 37 through each prefix: every live item exactly once, in order, and no page over 37.
+        for (prefix, want) in [("A#", live("A")), ("B#", live("B"))] {
+            let (mut got, mut after, mut pages) = (Vec::new(), None::<String>, 0);
+            loop {
+                let page = s.query_index_page("DENSE#1", prefix, after.as_deref(), NOW, 37).await.unwrap();
+                assert!(page.items.len() <= 37);
+                got.extend(page.items.iter().map(|i| i.attrs["i"].as_i64().unwrap()));
+                pages += 1;
+                match page.next {
+                    Some(n) => after = Some(n),
+                    None => break,
+                }
+            }
+            assert_eq!(got, want, "{prefix}");
+            assert_eq!(pages, want.len().div_ceil(37), "{prefix}: no empty trailing page beyond the rounding");
+        }
+        // The whole partition, without a prefix: A…, then B…, in sort-key order; a bound past the end is empty.
+        let all = s.query_index_page("DENSE#1", "", None, NOW, 1000).await.unwrap();
+        assert_eq!(all.items.len(), live("A").len() + live("B").len());
+        assert!(all.next.is_none());
+        let first = s.query_index_page("DENSE#1", "", None, NOW, 1).await.unwrap();
+        assert_eq!((first.items[0].attrs["i"].as_i64(), first.next.as_deref()), (Some(1), Some("A#0001")));
+        let after_a = s.query_index_page("DENSE#1", "B#", Some("A#9999"), NOW, 2).await.unwrap();
+        assert_eq!(after_a.items[0].attrs["i"], 0, "a bound before the prefix starts at the prefix");
+        assert!(s.query_index_page("DENSE#1", "A#", Some("B#0000"), NOW, 5).await.unwrap().items.is_empty());
+        assert!(s.query_index_page("NONE#1", "", None, NOW, 5).await.unwrap().items.is_empty());
+    }
+
     pub async fn transactions_respect_the_operation_limit(s: Arc<dyn ItemStore>) {
         let ops: Vec<WriteOp> = (0..101).map(|i| put(item("P#8", &format!("{i}"), json!({})), Cond::Always)).collect();
         assert!(matches!(s.transact(ops, NOW).await, Err(StoreError::Limit(_))));
@@ -309,6 +352,7 @@ conformance!(
     live_with_compares_attribute_values,
     update_creates_or_merges_and_delete_removes,
     queries_read_every_page_in_order_and_never_cut_silently,
+    an_index_partition_reads_page_by_page_at_any_size,
     transactions_respect_the_operation_limit,
     the_index_lists_live_items_by_index_key_across_partitions,
     dump_shows_everything_physically_present,

@@ -5,7 +5,7 @@
 //! one share one code path and one error mapping; `ConditionalCheckFailed` becomes
 //! [`StoreError::Conflict`] here, inside the adapter.
 
-use super::{Cond, Item, ItemStore, Key, StoreError, WriteOp, check_transaction};
+use super::{Cond, IndexPage, Item, ItemStore, Key, StoreError, WriteOp, check_transaction};
 use crate::clock::UnixTime;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -379,6 +379,69 @@ impl ItemStore for DynamoStore {
                     });
                     return Ok(items);
                 }
+            }
+        }
+    }
+
+    async fn query_index_page(
+        &self,
+        index_pk: &str,
+        sk_prefix: &str,
+        after: Option<&str>,
+        now: UnixTime,
+        limit: usize,
+    ) -> Result<IndexPage, StoreError> {
+        // One sort-key condition only: `begins_with`, `>`, or (both) BETWEEN the later of the two bounds and
+        // the prefix's end, the bound itself skipped below (BETWEEN is inclusive).
+        let end = format!("{sk_prefix}{}", char::MAX);
+        let low = match after {
+            Some(a) if a >= sk_prefix => Some(a.to_owned()),
+            Some(_) | None if !sk_prefix.is_empty() => Some(sk_prefix.to_owned()),
+            _ => None,
+        };
+        if low.as_deref().is_some_and(|l| !sk_prefix.is_empty() && l > end.as_str()) {
+            return Ok(IndexPage::default());
+        }
+        let mut items: Vec<Item> = Vec::new();
+        let mut start: Option<Attrs> = None;
+        loop {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .filter_expression("attribute_not_exists(#exp) OR #exp > :now")
+                .expression_attribute_names("#g", super::GSI1PK)
+                .expression_attribute_names("#exp", super::EXPIRES_AT)
+                .expression_attribute_values(":g", AttributeValue::S(index_pk.to_owned()))
+                .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+                // Pages of about what is still needed (expired items are filtered after the limit).
+                .limit(((limit + 1 - items.len()) as i32).clamp(1, 1000))
+                .set_exclusive_start_key(start.take());
+            q = match &low {
+                None => q.key_condition_expression("#g = :g"),
+                Some(low) if sk_prefix.is_empty() => q
+                    .key_condition_expression("#g = :g AND #s > :low")
+                    .expression_attribute_names("#s", super::GSI1SK)
+                    .expression_attribute_values(":low", AttributeValue::S(low.clone())),
+                Some(low) => q
+                    .key_condition_expression("#g = :g AND #s BETWEEN :low AND :end")
+                    .expression_attribute_names("#s", super::GSI1SK)
+                    .expression_attribute_values(":low", AttributeValue::S(low.clone()))
+                    .expression_attribute_values(":end", AttributeValue::S(end.clone())),
+            };
+            let out = q.send().await.map_err(sdk_err)?;
+            for attrs in out.items.unwrap_or_default() {
+                let item = from_attrs(attrs)?;
+                let sk = item.attrs.get(super::GSI1SK).and_then(|v| v.as_str()).unwrap_or_default();
+                if after.is_some_and(|a| sk <= a) {
+                    continue;
+                }
+                items.push(item);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() && items.len() <= limit => start = Some(k),
+                _ => return Ok(IndexPage::of(items, limit)),
             }
         }
     }

@@ -157,6 +157,24 @@ pub const MAX_TRANSACTION_OPS: usize = 100;
 /// that "erase my data" removes everything physically present, not only what is still live.
 pub const INCLUDING_EXPIRED: UnixTime = 0;
 
+/// A page of [`ItemStore::query_index_page`].
+#[derive(Debug, Clone, Default)]
+pub struct IndexPage {
+    pub items: Vec<Item>,
+    /// Where the next page starts (the last item's [`GSI1SK`]), if there is more.
+    pub next: Option<String>,
+}
+
+impl IndexPage {
+    /// The page from up to `limit + 1` items read in order: the extra one only says there is more.
+    pub(crate) fn of(mut items: Vec<Item>, limit: usize) -> Self {
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next = if more { items.last().and_then(|i| i.attrs.get(GSI1SK)).and_then(|v| v.as_str()).map(str::to_owned) } else { None };
+        IndexPage { items, next }
+    }
+}
+
 /// The store port.
 #[async_trait::async_trait]
 pub trait ItemStore: Send + Sync {
@@ -170,6 +188,20 @@ pub trait ItemStore: Send + Sync {
     /// Every live item whose [`GSI1PK`] equals `index_pk`, in [`GSI1SK`] order, reading page by page up
     /// to `limit` items (more is [`StoreError::Limit`]). Eventually consistent on DynamoDB (a GSI).
     async fn query_index(&self, index_pk: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError>;
+
+    /// One page of an index partition: the live items whose [`GSI1SK`] starts with `sk_prefix` and
+    /// comes after `after` (if given), in [`GSI1SK`] order, at most `limit` of them; `next` is the
+    /// [`GSI1SK`] to pass as `after` for the following page, `None` when there is no more. Index sort keys
+    /// are unique within a partition (every index's sort key ends with an id), which is what makes the
+    /// position a sort key. Reads are proportional to the page, whatever the partition holds.
+    async fn query_index_page(
+        &self,
+        index_pk: &str,
+        sk_prefix: &str,
+        after: Option<&str>,
+        now: UnixTime,
+        limit: usize,
+    ) -> Result<IndexPage, StoreError>;
 
     /// Applies all operations atomically, or none. At most [`MAX_TRANSACTION_OPS`], each on a distinct key.
     async fn transact(&self, ops: Vec<WriteOp>, now: UnixTime) -> Result<(), StoreError>;

@@ -8,7 +8,7 @@
 //! rusqlite is synchronous: each call runs on the blocking pool behind one mutex-guarded connection
 //! (`BEGIN IMMEDIATE` also serialises writers from other processes, such as `entraide dump`).
 
-use super::{GSI1PK, GSI1SK, Item, ItemStore, Key, StoreError, WriteOp, check_transaction, cond_holds};
+use super::{GSI1PK, GSI1SK, IndexPage, Item, ItemStore, Key, StoreError, WriteOp, check_transaction, cond_holds};
 use crate::clock::UnixTime;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
@@ -173,6 +173,37 @@ impl ItemStore for SqliteStore {
                 return Err(StoreError::Limit(format!("more than {limit} items in one index partition")));
             }
             Ok(items)
+        })
+        .await
+    }
+
+    async fn query_index_page(
+        &self,
+        index_pk: &str,
+        sk_prefix: &str,
+        after: Option<&str>,
+        now: UnixTime,
+        limit: usize,
+    ) -> Result<IndexPage, StoreError> {
+        let (index_pk, prefix, after) = (index_pk.to_owned(), sk_prefix.to_owned(), after.unwrap_or("").to_owned());
+        self.run(move |c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT pk, sk, attrs FROM items
+                     WHERE gsi1pk = ?1 AND substr(gsi1sk, 1, length(?2)) = ?2 AND gsi1sk > ?3
+                       AND (expires_at IS NULL OR expires_at > ?4)
+                     ORDER BY gsi1sk, pk, sk LIMIT ?5",
+                )
+                .map_err(err)?;
+            let rows = stmt
+                .query_map(params![index_pk, prefix, after, now, (limit + 1) as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(err)?;
+            let mut items = Vec::new();
+            for row in rows {
+                let (pk, sk, attrs) = row.map_err(err)?;
+                items.push(row_to_item(pk, sk, attrs)?);
+            }
+            Ok(IndexPage::of(items, limit))
         })
         .await
     }
