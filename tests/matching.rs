@@ -165,3 +165,67 @@ async fn on_dynamodb_local_eight_concurrent_runs_over_1000_offers_and_2000_reque
     )
     .await;
 }
+
+/// The seeds' density: 6,000 groceries offers in one Paris postal code (300 volunteers at the 20-post
+/// limit), through the write path, one request nearby and one in Lyon. The run reads the dense cell
+/// page by page and proposes both; with a budget too small for that cell, the Paris request waits
+/// (logged, counted) while Lyon is still proposed, and the next run with room proposes Paris.
+async fn a_dense_postal_code_neither_fails_the_run_nor_stops_the_rest(t: TestDeps) {
+    const DENSE: usize = 6_000;
+    let volunteers = members(&t, DENSE / 20, "dense").await;
+    let others = members(&t, 2, "elsewhere").await;
+    use futures::StreamExt;
+    let deps = &t.deps;
+    futures::stream::iter(volunteers.iter())
+        .for_each_concurrent(16, |member| async move {
+            for _ in 0..20 {
+                post_offer(deps, member, groceries_offer("75011", 1)).await.unwrap();
+            }
+        })
+        .await;
+    post_offer(deps, &others[0], groceries_offer("69003", 1)).await.unwrap();
+    let paris = post_request(deps, &others[1], groceries_request("75012")).await.unwrap();
+    let lyon_requester = members(&t, 1, "lyon").await;
+    let lyon = post_request(deps, &lyon_requester[0], groceries_request("69003")).await.unwrap();
+    let status_of = |dump: &[shared::store::Item], id: &str| {
+        dump.iter().find(|i| i.attrs.get("id") == Some(&json!(id))).map(|i| i.attrs["status"].clone()).unwrap()
+    };
+
+    // A budget below the dense cell: that cell waits with the Paris request; Lyon goes through.
+    let tight = Config {
+        review: ReviewMode::Auto,
+        run_budget: shared::config::RunBudget { areas_per_cell: 5_000, areas_per_run: 150_000 },
+        ..Config::default()
+    };
+    let small = shared::deps::Deps { config: tight, ..t.deps.clone() };
+    let first = run(&small).await.unwrap();
+    assert_eq!((first.proposed, first.cells_deferred, first.requests_deferred), (1, 1, 1), "{first:?}");
+    let dump = t.deps.store.dump().await.unwrap();
+    assert_eq!((status_of(&dump, &paris.id), status_of(&dump, &lyon.id)), (json!("open"), json!("proposed")));
+
+    // The default budget reads all 6,000 and proposes the Paris request to one of them.
+    let second = run(&t.deps).await.unwrap();
+    assert_eq!((second.proposed, second.cells_deferred, second.requests_deferred), (1, 0, 0), "{second:?}");
+    assert!(second.candidate_offers >= DENSE, "{second:?}");
+    let dump = t.deps.store.dump().await.unwrap();
+    assert_eq!(status_of(&dump, &paris.id), json!("proposed"));
+    assert_eq!(check_invariants(&t).await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_the_embedded_store_a_dense_postal_code_neither_fails_the_run_nor_stops_the_rest() {
+    a_dense_postal_code_neither_fails_the_run_nor_stops_the_rest(TestDeps::with_config(Config {
+        review: ReviewMode::Auto,
+        ..Config::default()
+    }))
+    .await;
+}
+
+#[cfg(feature = "services")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_dynamodb_local_a_dense_postal_code_neither_fails_the_run_nor_stops_the_rest() {
+    a_dense_postal_code_neither_fails_the_run_nor_stops_the_rest(
+        shared::testing::dynamodb_test_deps(Config { review: ReviewMode::Auto, ..Config::default() }).await,
+    )
+    .await;
+}

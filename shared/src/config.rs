@@ -33,6 +33,24 @@ pub struct Config {
     pub sunset_at: Option<UnixTime>,
     pub moderators: Vec<Email>,
     pub review: ReviewMode,
+    /// What one matching run may read (its memory bound).
+    pub run_budget: RunBudget,
+}
+
+/// How many offer areas one matching run reads, per geographic cell and per help type. A cell beyond
+/// its budget, or read once the run's budget is spent, waits for a later run with the requests near it;
+/// everything else is proposed. The defaults hold the seeds' whole crisis (25,000 volunteers, up to three
+/// areas each) in one cell; tests lower them to see the deferral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunBudget {
+    pub areas_per_cell: usize,
+    pub areas_per_run: usize,
+}
+
+impl Default for RunBudget {
+    fn default() -> Self {
+        RunBudget { areas_per_cell: 75_000, areas_per_run: 150_000 }
+    }
 }
 
 /// A configuration variable that is present but wrong (its value is never echoed: it may be a secret).
@@ -53,6 +71,7 @@ impl Default for Config {
             sunset_at: None,
             moderators: Vec::new(),
             review: ReviewMode::Manual,
+            run_budget: RunBudget::default(),
         }
     }
 }

@@ -18,7 +18,8 @@ pub use crate::records::post::MAX_REQUESTS_PER_RUN;
 use crate::records::post::RequestStatus;
 use crate::records::post::{HelpRequest, OfferArea};
 use crate::stats::{self, Metric};
-use crate::store::{Cond, GSI1PK, GSI1SK, Item, StoreError, WriteOp};
+use crate::store::{Cond, GSI1PK, GSI1SK, IndexPage, ItemStore, WriteOp};
+use futures::StreamExt;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashSet};
@@ -27,6 +28,11 @@ use tracing::{info, warn};
 
 /// The largest offer radius (km): the cells read around each request.
 const MAX_RADIUS_KM: f64 = 50.0;
+
+/// Index items read per page: reads are proportional to what a cell holds, never all at once.
+const PAGE: usize = 1_000;
+/// Cells read at once.
+const CONCURRENT_CELLS: usize = 8;
 
 /// What a run did; logged (no personal data) and returned by the local trigger.
 #[derive(Debug, Default, Clone, Serialize, PartialEq)]
@@ -38,6 +44,13 @@ pub struct RunSummary {
     pub conflicts: usize,
     pub unserved: usize,
     pub cells_read: usize,
+    /// Cells left for a later run (over the run's budget, [`crate::config::RunBudget`]).
+    pub cells_deferred: usize,
+    /// Open requests left for a later run because a cell near them was deferred.
+    pub requests_deferred: usize,
+    /// True if a help type had more open requests than one run reads ([`MAX_REQUESTS_PER_RUN`], the
+    /// oldest first): the rest waits for the next run.
+    pub request_backlog: bool,
     /// Introductions sent after the proposals (auto review, or approved by a moderator).
     pub introductions: crate::matches::introduce::IntroSummary,
     pub housekeeping: crate::matches::housekeeping::HousekeepingSummary,
@@ -64,14 +77,14 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
     let mut summary = RunSummary::default();
     let help_types: Vec<String> = Taxonomy::get().help_types.iter().map(|h| h.code.clone()).collect();
     for help_type in &help_types {
-        let items = match deps.store.query_index(&keys::open_requests(help_type), now, MAX_REQUESTS_PER_RUN).await {
-            Err(StoreError::Limit(_)) => {
-                warn!(help_type = %help_type, "more open requests than one run reads; the oldest are read");
-                return Err(AppError::unexpected(StoreError::Limit("open requests".into())));
-            }
-            other => other?,
-        };
-        let requests: Vec<RequestRef> = items
+        // The oldest first (the index is sorted by creation); the rest waits for the next run.
+        let page = read_index(deps.store.as_ref(), &keys::open_requests(help_type), now, MAX_REQUESTS_PER_RUN).await?;
+        if page.next.is_some() {
+            warn!(help_type = %help_type, read = page.items.len(), "more open requests than one run reads; the rest waits");
+            summary.request_backlog = true;
+        }
+        let requests: Vec<RequestRef> = page
+            .items
             .iter()
             .filter_map(|i| {
                 let request: HelpRequest = i.parse().ok()?;
@@ -92,32 +105,36 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
         cells.sort_unstable();
         cells.dedup();
         summary.cells_read += cells.len();
-        let reads = cells.iter().map(|c| {
-            let store = deps.store.clone();
-            let pk = keys::offer_areas_in(help_type, c);
-            async move { store.query_index(&pk, now, crate::directory::search::MAX_PER_CELL).await }
-        });
-        let area_items: Vec<Item> = futures::future::try_join_all(reads).await?.into_iter().flatten().collect();
+        let (areas, mut deferred) = read_cells(deps, help_type, &cells, now).await?;
         // Volunteers who also mind children come after the others for groceries (docs/PRODUCT.md §4).
         let child_minders: HashSet<String> = if help_type == "child-care" {
             HashSet::new()
         } else {
-            let reads = cells.iter().map(|c| {
-                let store = deps.store.clone();
-                let pk = keys::offer_areas_in("child-care", c);
-                async move { store.query_index(&pk, now, crate::directory::search::MAX_PER_CELL).await }
-            });
-            futures::future::try_join_all(reads)
-                .await?
+            let (minders, late) = read_cells(deps, "child-care", &cells, now).await?;
+            deferred.extend(late);
+            minders.into_iter().map(|a| a.member_id).collect()
+        };
+        summary.cells_deferred += deferred.len();
+        // A request near a cell that was not read waits: proposing it now could miss its nearest volunteer.
+        let requests: Vec<RequestRef> = if deferred.is_empty() {
+            requests
+        } else {
+            let before = requests.len();
+            let kept: Vec<RequestRef> = requests
                 .into_iter()
-                .flatten()
-                .filter_map(|i| i.parse::<OfferArea>().ok().map(|a| a.member_id))
-                .collect()
+                .filter(|r| {
+                    PostalCode::parse(&r.request.postal_code)
+                        .map(|code| !geo::cells_within(&code, MAX_RADIUS_KM).iter().any(|c| deferred.contains(c)))
+                        .unwrap_or(true)
+                })
+                .collect();
+            summary.requests_deferred += before - kept.len();
+            warn!(help_type = %help_type, cells = deferred.len(), requests = before - kept.len(), "cells too dense for this run; their requests wait");
+            kept
         };
         // Group areas by offer (BTreeMap: offers in id order, for a deterministic run).
         let mut grouped: BTreeMap<String, (OfferRef, Offer)> = BTreeMap::new();
-        for item in &area_items {
-            let Ok(area) = item.parse::<OfferArea>() else { continue };
+        for area in &areas {
             let Some(point) = PostalCode::parse(&area.postal_code).ok().and_then(|c| c.info().point) else { continue };
             let entry = grouped.entry(area.offer_id.clone()).or_insert_with(|| {
                 (
@@ -202,6 +219,9 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
         conflicts = summary.conflicts,
         unserved = summary.unserved,
         cells_read = summary.cells_read,
+        cells_deferred = summary.cells_deferred,
+        requests_deferred = summary.requests_deferred,
+        request_backlog = summary.request_backlog,
         introduced = summary.introductions.introduced,
         introductions_pending = summary.introductions.pending,
         released = summary.introductions.released,
@@ -212,6 +232,49 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
         "matching run"
     );
     Ok(summary)
+}
+
+/// Up to `limit` items of an index partition, page by page, in index order; `next` says there is more.
+async fn read_index(store: &dyn ItemStore, pk: &str, now: i64, limit: usize) -> Result<IndexPage, AppError> {
+    let mut out = IndexPage::default();
+    loop {
+        let want = (limit - out.items.len()).min(PAGE);
+        let page = store.query_index_page(pk, "", out.next.as_deref(), now, want).await?;
+        out.items.extend(page.items);
+        out.next = page.next;
+        if out.next.is_none() || out.items.len() >= limit {
+            return Ok(out);
+        }
+    }
+}
+
+/// The offer areas of one help type in `cells`, page by page and a few cells at once, within the run's
+/// budgets; and the cells left for a later run.
+async fn read_cells(deps: &Deps, help_type: &str, cells: &[String], now: i64) -> Result<(Vec<OfferArea>, HashSet<String>), AppError> {
+    // Built first and owning what they read, so the stream holds no borrow of `cells`.
+    let budget = deps.config.run_budget;
+    let futures: Vec<_> = cells
+        .iter()
+        .map(|c| {
+            let (store, pk, cell) = (deps.store.clone(), keys::offer_areas_in(help_type, c), c.clone());
+            async move {
+                let page = read_index(store.as_ref(), &pk, now, budget.areas_per_cell).await?;
+                let areas: Vec<OfferArea> = page.items.iter().filter_map(|i| i.parse().ok()).collect();
+                Ok::<_, AppError>((cell, areas, page.next.is_some()))
+            }
+        })
+        .collect();
+    let mut reads = futures::stream::iter(futures).buffered(CONCURRENT_CELLS);
+    let (mut areas, mut deferred) = (Vec::new(), HashSet::new());
+    while let Some(read) = reads.next().await {
+        let (cell, found, more) = read?;
+        if more || areas.len() + found.len() > budget.areas_per_run {
+            deferred.insert(cell);
+        } else {
+            areas.extend(found);
+        }
+    }
+    Ok((areas, deferred))
 }
 
 /// The status a new proposal starts in.
