@@ -7,6 +7,7 @@ use shared::config::{Config, ReviewMode};
 use shared::directory::{self, Params};
 use shared::domain::PostalCode;
 use shared::posts;
+use shared::store::{IndexPage, Item, ItemStore, Key, StoreError, WriteOp};
 use shared::testing::TestDeps;
 use std::collections::{HashMap, HashSet};
 
@@ -186,4 +187,116 @@ async fn an_edited_or_foreign_cursor_is_refused_and_pending_perks_are_not_listed
     assert_eq!(posts::post_offer(&manual.deps, &member, body.try_into().unwrap()).await.unwrap().status, "pending");
     let page = directory::search_businesses(&manual.deps, Params(&q(&[]))).await.unwrap();
     assert!(page.items.is_empty());
+}
+
+/// The seeds' density in the directory: 6,000 businesses in one Paris postal code (all at one
+/// distance: ties broken by id across pages), a few hundred in the codes around it and farther out,
+/// through the write path. Searches with and without a filter page through every one of them nearest
+/// first, exactly once, as brute force says.
+async fn a_dense_postal_code_pages_through_all_of_it_nearest_first(t: TestDeps) {
+    const DENSE: usize = 6_000;
+    let referrers = DENSE.div_ceil(posts::MAX_PERKS_REFERENCED) + 3;
+    let mut members = Vec::new();
+    for n in 0..referrers {
+        let session = t.session(&format!("dense{n}@example.org")).await;
+        members.push(shared::members::authenticate(&t.deps, Some(&session)).await.unwrap());
+    }
+    let around = ["75012", "75020", "75004", "92100", "93100", "94300", "77300", "95000"];
+    let mut plan: Vec<(String, &str)> = (0..DENSE).map(|i| ("75011".to_owned(), ["food", "leisure"][i % 2])).collect();
+    plan.extend((0..240).map(|i| (around[i % around.len()].to_owned(), ["food", "leisure", "sport"][i % 3])));
+    use futures::StreamExt;
+    let deps = &t.deps;
+    let created: Vec<(String, PostalCode, String)> = futures::stream::iter(plan.iter().enumerate())
+        .map(|(i, (code, category))| {
+            // Round robin: concurrent posts come from different members, as they would.
+            let member = &members[i % members.len()];
+            async move {
+                let body = json!({"kind": "perk", "business_name": format!("Commerce {i}"), "postal_code": code,
+                                  "category": category, "perk": "Une remise", "communities": ["health"]});
+                let id = posts::post_offer(deps, member, body.try_into().unwrap()).await.unwrap().id;
+                (id, PostalCode::parse(code).unwrap(), category.to_string())
+            }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    let center = PostalCode::parse("75011").unwrap();
+    for (radius, limit, category) in [(10, 50, None), (3, 37, Some("leisure")), (60, 50, Some("sport"))] {
+        let mut params = vec![("postal_code", "75011".to_owned()), ("radius_km", radius.to_string()), ("limit", limit.to_string())];
+        if let Some(c) = category {
+            params.push(("category", c.to_owned()));
+        }
+        let got = search_all(&t, &params).await;
+        let mut expected: Vec<(i64, &String)> = created
+            .iter()
+            .filter(|(_, code, cat)| center.distance_km(code).unwrap() <= radius as f64 && category.is_none_or(|c| c == cat))
+            .map(|(id, code, _)| (((center.distance_km(code).unwrap()) * 1000.0).round() as i64, id))
+            .collect();
+        expected.sort();
+        let ids: Vec<&String> = got.iter().map(|(id, _)| id).collect();
+        let want: Vec<&String> = expected.iter().map(|(_, id)| *id).collect();
+        // "sport" is nowhere in the dense code: the search reads through it and keeps none.
+        let from_dense = if category == Some("sport") { 0 } else { DENSE / 2 };
+        assert!(want.len() >= from_dense && !want.is_empty(), "{params:?}: {} expected", want.len());
+        assert_eq!(ids, want, "{params:?}: every business within the radius, once, nearest first then by id");
+    }
+    // One page reads what the page needs and what the sparse cells around hold, not the dense cell.
+    let counting = std::sync::Arc::new(Counting(t.deps.store.clone(), Default::default()));
+    let deps = shared::deps::Deps { store: counting.clone(), ..t.deps.clone() };
+    let q: HashMap<String, String> =
+        HashMap::from([("postal_code".into(), "75011".into()), ("radius_km".into(), "10".into()), ("limit".into(), "50".into())]);
+    let page = directory::search_businesses(&deps, Params(&q)).await.unwrap();
+    assert_eq!(page.items.len(), 50);
+    let read = counting.1.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(read <= 1_000, "one page of 50 read {read} index items out of {}", created.len());
+}
+
+/// A store that counts the index items its reads return, in front of a real one.
+struct Counting(std::sync::Arc<dyn ItemStore>, std::sync::atomic::AtomicUsize);
+
+#[async_trait::async_trait]
+impl ItemStore for Counting {
+    async fn get(&self, key: &Key, now: i64) -> Result<Option<Item>, StoreError> {
+        self.0.get(key, now).await
+    }
+    async fn query_prefix(&self, pk: &str, sk_prefix: &str, now: i64, limit: usize) -> Result<Vec<Item>, StoreError> {
+        self.0.query_prefix(pk, sk_prefix, now, limit).await
+    }
+    async fn query_index(&self, pk: &str, now: i64, limit: usize) -> Result<Vec<Item>, StoreError> {
+        let items = self.0.query_index(pk, now, limit).await?;
+        self.1.fetch_add(items.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok(items)
+    }
+    async fn query_index_page(&self, pk: &str, p: &str, after: Option<&str>, now: i64, limit: usize) -> Result<IndexPage, StoreError> {
+        let page = self.0.query_index_page(pk, p, after, now, limit).await?;
+        self.1.fetch_add(page.items.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok(page)
+    }
+    async fn transact(&self, ops: Vec<WriteOp>, now: i64) -> Result<(), StoreError> {
+        self.0.transact(ops, now).await
+    }
+    async fn dump(&self) -> Result<Vec<Item>, StoreError> {
+        self.0.dump().await
+    }
+    async fn sweep_expired(&self, now: i64) -> Result<usize, StoreError> {
+        self.0.sweep_expired(now).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_embedded_store_a_dense_postal_code_pages_through_all_of_it_nearest_first() {
+    a_dense_postal_code_pages_through_all_of_it_nearest_first(TestDeps::with_config(Config {
+        review: ReviewMode::Auto,
+        ..Config::default()
+    }))
+    .await;
+}
+
+#[cfg(feature = "services")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_dynamodb_local_a_dense_postal_code_pages_through_all_of_it_nearest_first() {
+    a_dense_postal_code_pages_through_all_of_it_nearest_first(
+        shared::testing::dynamodb_test_deps(Config { review: ReviewMode::Auto, ..Config::default() }).await,
+    )
+    .await;
 }

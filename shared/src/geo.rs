@@ -7,6 +7,25 @@
 //! is indexed under its postal code and found only from that same code.
 
 use crate::domain::PostalCode;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// The postal codes of each cell, from the reference table (immutable data, built once per process).
+static CODES_BY_CELL: LazyLock<HashMap<String, Vec<PostalCode>>> = LazyLock::new(|| {
+    let mut by_cell: HashMap<String, Vec<PostalCode>> = HashMap::new();
+    for code in crate::domain::postal::all_codes() {
+        by_cell.entry(cell_of(&code)).or_default().push(code);
+    }
+    for codes in by_cell.values_mut() {
+        codes.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    }
+    by_cell
+});
+
+/// The postal codes whose items a cell's index partition holds, in code order.
+pub fn codes_in(cell: &str) -> &'static [PostalCode] {
+    CODES_BY_CELL.get(cell).map_or(&[], Vec::as_slice)
+}
 
 /// Cell size in degrees.
 pub const CELL_DEG: f64 = 0.25;
@@ -51,6 +70,14 @@ mod tests {
 
     fn pc(s: &str) -> PostalCode {
         PostalCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn every_code_is_in_the_list_of_its_own_cell() {
+        let total: usize = crate::domain::postal::all_codes().map(|c| usize::from(codes_in(&cell_of(&c)).contains(&c))).sum();
+        assert_eq!(total, crate::domain::postal::directory_len());
+        assert!(codes_in(&cell_of(&pc("75011"))).iter().any(|c| c.as_str() == "75012"), "Paris codes share a cell");
+        assert!(codes_in("no_such_cell").is_empty());
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Searching indexed items by distance: read the cells around a postal code by key, keep what is within
-//! the radius, sort by distance then id, and page with a signed cursor.
+//! Searching indexed items by distance: read the cells around a postal code by key (a dense cell one
+//! postal code at a time), keep what is within the radius, sort by distance then id, and page with a
+//! signed cursor.
 //!
 //! The cursor names the last item returned (its distance in metres and its id) and a fingerprint of the
 //! query; it is signed with a key derived from the deployment's secret, so an edited cursor, or one
@@ -11,16 +12,13 @@ use crate::deps::Deps;
 use crate::domain::PostalCode;
 use crate::error::AppError;
 use crate::geo;
+use crate::records::keys;
 use crate::records::keys::CellIndex;
-use crate::store::{Item, StoreError};
+use crate::store::{IndexPage, Item};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
-
-/// At most this many items are read from one cell; a denser cell is an error, never a silent cut.
-pub const MAX_PER_CELL: usize = 5_000;
-/// At most this many candidates per search.
-pub const MAX_CANDIDATES: usize = 20_000;
 
 /// A search around a postal code.
 pub struct GeoQuery {
@@ -91,8 +89,30 @@ fn decode_cursor(deps: &Deps, cursor: &str, f: &str) -> Result<(i64, String), Ap
     Ok((p.d, p.id))
 }
 
+/// A cell whose items fit in one read of this many is read whole; a denser cell is read postal code by
+/// postal code, nearest first, and only as far as the page needs.
+pub const CELL_PAGE: usize = 500;
+/// Items read at least per page of one postal code (a filter may reject some of them).
+const CODE_PAGE_MIN: usize = 50;
+/// Cells read at once.
+const CONCURRENT_CELLS: usize = 16;
+
+/// One postal code within the radius, and its distance (every item of a code is at its point).
+#[derive(Clone)]
+struct Place {
+    cell: String,
+    code: PostalCode,
+    metres: i64,
+}
+
 /// Runs a search. `keep` filters candidates (category, community…) and gives each item's postal code
 /// and id; items it returns `None` for are left out.
+///
+/// Reads are proportional to the page and to the local density, never to everything in a cell: every
+/// cell around the centre is read at most [`CELL_PAGE`] items deep (at once); a cell holding more is
+/// then read one postal code at a time, in distance order, each only as far as the page needs (the
+/// index sort key is `<postal code>#<id>`), and the walk stops as soon as no unread place can come
+/// before the page's last item.
 pub async fn geo_search(
     deps: &Deps,
     q: &GeoQuery,
@@ -104,34 +124,83 @@ pub async fn geo_search(
         Some(c) => Some(decode_cursor(deps, c, &f)?),
         None => None,
     };
-    let cells = geo::cells_within(&q.center, q.radius_km as f64);
-    let reads = cells.iter().map(|cell| {
-        let pk = q.index.partition(cell);
-        let store = deps.store.clone();
-        async move { store.query_index(&pk, now, MAX_PER_CELL).await }
-    });
-    let batches = futures::future::try_join_all(reads).await.map_err(|e| match e {
-        StoreError::Limit(_) => too_broad(),
-        other => other.into(),
-    })?;
-    if batches.iter().map(Vec::len).sum::<usize>() > MAX_CANDIDATES {
-        return Err(too_broad());
-    }
     let radius = q.radius_km as f64;
+    let need = q.limit + 1;
+    // The places within the radius and not wholly before the cursor, by cell: static data, no read.
+    let mut cells: Vec<(String, Vec<Place>)> = Vec::new();
+    for cell in geo::cells_within(&q.center, radius) {
+        let places: Vec<Place> = geo::codes_in(&cell)
+            .iter()
+            .filter_map(|code| {
+                let km = q.center.distance_km(code)?;
+                let metres = (km * 1000.0).round() as i64;
+                (km <= radius && after.as_ref().is_none_or(|(d, _)| metres >= *d)).then(|| Place {
+                    cell: cell.clone(),
+                    code: code.clone(),
+                    metres,
+                })
+            })
+            .collect();
+        if !places.is_empty() {
+            cells.push((cell, places));
+        }
+    }
     let mut hits: Vec<(i64, String, Hit)> = Vec::new();
-    for item in batches.into_iter().flatten() {
-        let Some((code, id)) = keep(&item) else { continue };
-        let Some(d) = q.center.distance_km(&code) else { continue };
-        if d > radius {
-            continue;
+    let before_cursor = |metres: i64, id: &str| after.as_ref().is_some_and(|(d, aid)| (metres, id) <= (*d, aid.as_str()));
+    let take = |item: Item, hits: &mut Vec<(i64, String, Hit)>| {
+        let Some((code, id)) = keep(&item) else { return };
+        let Some(km) = q.center.distance_km(&code) else { return };
+        let metres = (km * 1000.0).round() as i64;
+        if km <= radius && !before_cursor(metres, &id) {
+            hits.push((metres, id, Hit { item, distance_km: km }));
         }
-        let metres = (d * 1000.0).round() as i64;
-        if let Some((ad, aid)) = &after
-            && (metres, &id) <= (*ad, aid)
-        {
-            continue;
+    };
+    // 1. One read per cell, at most CELL_PAGE deep: sparse cells are done; dense ones give their places.
+    let reads: Vec<_> = cells
+        .iter()
+        .map(|(cell, _)| {
+            let (store, pk) = (deps.store.clone(), q.index.partition(cell));
+            async move { store.query_index_page(&pk, "", None, now, CELL_PAGE).await }
+        })
+        .collect();
+    let pages: Vec<IndexPage> = futures::stream::iter(reads).buffered(CONCURRENT_CELLS).try_collect().await?;
+    let mut places: Vec<Place> = Vec::new();
+    for ((_, cell_places), page) in cells.into_iter().zip(pages) {
+        if page.next.is_some() {
+            places.extend(cell_places);
+        } else {
+            for item in page.items {
+                take(item, &mut hits);
+            }
         }
-        hits.push((metres, id, Hit { item, distance_km: d }));
+    }
+    keep_best(&mut hits, need);
+    // 2. The dense cells' places, nearest first, each read in id order as far as needed.
+    places.sort_by(|a, b| (a.metres, a.code.as_str()).cmp(&(b.metres, b.code.as_str())));
+    for place in places {
+        if hits.iter().filter(|(m, _, _)| *m < place.metres).count() >= need {
+            break;
+        }
+        let pk = q.index.partition(&place.cell);
+        let prefix = keys::located_prefix(place.code.as_str());
+        let mut from = match &after {
+            Some((d, id)) if *d == place.metres => Some(keys::located_order(place.code.as_str(), id)),
+            _ => None,
+        };
+        let mut found = 0;
+        loop {
+            let page = deps.store.query_index_page(&pk, &prefix, from.as_deref(), now, need.max(CODE_PAGE_MIN)).await?;
+            let before = hits.len();
+            for item in page.items {
+                take(item, &mut hits);
+            }
+            found += hits.len() - before;
+            match page.next {
+                Some(next) if found < need => from = Some(next),
+                _ => break,
+            }
+        }
+        keep_best(&mut hits, need);
     }
     hits.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     let more = hits.len() > q.limit;
@@ -140,8 +209,12 @@ pub async fn geo_search(
     Ok(Page { hits: hits.into_iter().map(|(_, _, h)| h).collect(), next_cursor })
 }
 
-fn too_broad() -> AppError {
-    AppError::invalid("search_too_broad", "radius_km", "too many results around this place; use a smaller radius or a filter")
+/// Keeps the `n` first hits in page order: what a search holds stays bounded by its page.
+fn keep_best(hits: &mut Vec<(i64, String, Hit)>, n: usize) {
+    if hits.len() > n {
+        hits.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        hits.truncate(n);
+    }
 }
 
 /// Distance for display: kilometres with two decimals.

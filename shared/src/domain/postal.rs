@@ -76,6 +76,11 @@ pub fn directory_len() -> usize {
     DIRECTORY.len()
 }
 
+/// Every postal code of the table, in no particular order.
+pub fn all_codes() -> impl Iterator<Item = PostalCode> {
+    DIRECTORY.keys().map(|k| PostalCode(k.clone()))
+}
+
 /// Haversine distance on a sphere of the Earth's mean radius (6,371 km).
 pub fn haversine_km((lat1, lon1): (f64, f64), (lat2, lon2): (f64, f64)) -> f64 {
     let (p1, p2) = (lat1.to_radians(), lat2.to_radians());

@@ -85,7 +85,7 @@ pub async fn decide_perk(deps: &Deps, moderator: &Member, id: &str, decision: De
                 .map_err(|e| AppError::unexpected(StoreError::Corrupt(e.code.into())))?;
             let mut s = set([("status", json!(PerkStatus::Approved))]);
             s.insert(GSI1PK.into(), json!(keys::CellIndex::Perks.partition(&crate::geo::cell_of(&code))));
-            s.insert(GSI1SK.into(), json!(perk.id));
+            s.insert(GSI1SK.into(), json!(keys::located_order(code.as_str(), &perk.id)));
             ops.push(WriteOp::Update { key, set: s, cond });
             Outcome::Approved
         }

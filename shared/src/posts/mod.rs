@@ -74,7 +74,7 @@ pub(crate) fn record<T: Serialize>(entity: &str, kind: &str, value: &T) -> Resul
 /// Index attributes of a listed item: its geographic cell.
 pub(crate) fn index_by_cell(map: &mut Map<String, Value>, index: keys::CellIndex, code: &PostalCode, id: &str) {
     map.insert(GSI1PK.into(), json!(index.partition(&geo::cell_of(code))));
-    map.insert(GSI1SK.into(), json!(id));
+    map.insert(GSI1SK.into(), json!(keys::located_order(code.as_str(), id)));
 }
 
 /// `POST /api/offers`: a help offer, a listing or a perk, by `kind`.
@@ -152,9 +152,10 @@ impl Limit {
     }
 }
 
-/// How often a guarded write re-reads and tries again when another write of the same member won: enough
-/// for every one of a burst of concurrent posts to see the limit reached rather than give up before.
-const GUARDED_TRIES: u32 = MAX_OPEN_POSTS as u32 + 10;
+/// How often a guarded write re-reads and tries again, beyond the limit itself, when another write of
+/// the same member won. Each lost try but the spare ones means one more item written, so with the
+/// limit's worth of tries every one of a burst sees the limit reached rather than give up before.
+const GUARDED_SPARE_TRIES: usize = 10;
 
 /// Applies `ops` for `member` if they hold fewer items than `limit` allows.
 ///
@@ -172,7 +173,7 @@ pub(crate) async fn guarded_write(
     now: UnixTime,
 ) -> Result<(), AppError> {
     let pk = keys::member_pk(&member.id);
-    for attempt in 0..GUARDED_TRIES {
+    for attempt in 0..(limit.max() + GUARDED_SPARE_TRIES) as u32 {
         let Some(profile) = deps.store.get(&keys::member(&member.id), now).await? else {
             return Err(Refusal::SessionRevoked.into());
         };

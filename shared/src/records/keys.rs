@@ -132,6 +132,17 @@ pub fn stats_counter(day: &str, metric: &str, shard: u32) -> Key {
     Key::new(STATS_PK, format!("{STATS_DAY_PREFIX}{day}#{metric}#{shard}"))
 }
 
+/// The sort key of an item in a cell index: its postal code, then its id (`<postal code>#<id>`), so a
+/// dense cell can be read one postal code (one distance) at a time, in id order.
+pub fn located_order(postal_code: &str, id: &str) -> String {
+    format!("{postal_code}#{id}")
+}
+
+/// The sort-key prefix of one postal code's items in a cell index.
+pub fn located_prefix(postal_code: &str) -> String {
+    format!("{postal_code}#")
+}
+
 /// The indexes searched by distance, partitioned by geographic cell (`<name>#<cell>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CellIndex {
@@ -198,6 +209,7 @@ mod tests {
         assert_eq!(open_request_order(1_700_000_000, "R"), "001700000000#R");
         assert_eq!(match_order(1_700_000_000, "X"), "001700000000#X");
         assert_eq!(area_order("O", 1), "O#1");
+        assert_eq!((located_order("75011", "P"), located_prefix("75011")), ("75011#P".into(), "75011#".into()));
         assert_eq!(offer_areas_in("groceries", "c"), "HELP_OFFER#groceries#c");
         assert_eq!(matches_in("proposed"), "MATCHES#proposed");
         assert_eq!(reminders_on("2027-01-15"), "REMIND#2027-01-15");
