@@ -194,7 +194,7 @@ async fn a_dense_postal_code_neither_fails_the_run_nor_stops_the_rest(t: TestDep
     // A budget below the dense cell: that cell waits with the Paris request; Lyon goes through.
     let tight = Config {
         review: ReviewMode::Auto,
-        run_budget: shared::config::RunBudget { areas_per_cell: 5_000, areas_per_run: 150_000 },
+        run_budget: shared::config::RunBudget { areas_per_cell: 5_000, ..Default::default() },
         ..Config::default()
     };
     let small = shared::deps::Deps { config: tight, ..t.deps.clone() };
@@ -228,4 +228,25 @@ async fn on_dynamodb_local_a_dense_postal_code_neither_fails_the_run_nor_stops_t
         shared::testing::dynamodb_test_deps(Config { review: ReviewMode::Auto, ..Config::default() }).await,
     )
     .await;
+}
+
+/// More open requests and approved matches than one run handles: each run takes the oldest within its
+/// budget and the rest waits, without an error; three runs with a budget of 2 serve all 5.
+#[tokio::test]
+async fn what_one_run_cannot_handle_waits_for_the_next_one() {
+    let budget = shared::config::RunBudget { requests_per_run: 2, matches_per_run: 2, ..Default::default() };
+    let t = TestDeps::with_config(Config { review: ReviewMode::Auto, run_budget: budget, ..Config::default() });
+    let people = members(&t, 2, "backlog").await;
+    for _ in 0..5 {
+        post_offer(&t.deps, &people[0], groceries_offer("75011", 1)).await.unwrap();
+        post_request(&t.deps, &people[1], groceries_request("75012")).await.unwrap();
+    }
+    let mut served = Vec::new();
+    for _ in 0..3 {
+        let s = run(&t.deps).await.unwrap();
+        served.push((s.proposed, s.introductions.introduced, s.request_backlog));
+    }
+    assert_eq!(served, [(2, 2, true), (2, 2, true), (1, 1, false)]);
+    assert_eq!(check_invariants(&t).await, 5);
+    assert_eq!(run(&t.deps).await.unwrap().proposed, 0);
 }

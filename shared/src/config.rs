@@ -45,11 +45,16 @@ pub struct Config {
 pub struct RunBudget {
     pub areas_per_cell: usize,
     pub areas_per_run: usize,
+    /// Open requests of one help type read per run, oldest first (matching, reminders).
+    pub requests_per_run: usize,
+    /// Matches of one status handled per run, in the order they got there (introductions, reminders,
+    /// closing), and reminders of one day.
+    pub matches_per_run: usize,
 }
 
 impl Default for RunBudget {
     fn default() -> Self {
-        RunBudget { areas_per_cell: 75_000, areas_per_run: 150_000 }
+        RunBudget { areas_per_cell: 75_000, areas_per_run: 150_000, requests_per_run: 20_000, matches_per_run: 10_000 }
     }
 }
 

@@ -12,12 +12,12 @@ use crate::links::Purpose;
 use crate::mail::templates::{IntroKind, KeepOpenReminder, PostNoun};
 use crate::records::keys;
 use crate::records::load;
+use crate::records::matched::Match;
 use crate::records::matched::MatchStatus;
-use crate::records::matched::{MAX_MATCHES, Match};
 use crate::records::member::{MEMBER_TTL, Member};
 use crate::records::post::{HelpOffer, HelpRequest, Listing, POST_REMINDER_BEFORE, PostKind, keep_open_subject};
 use crate::stats::Metric;
-use crate::store::{Cond, Key, StoreError, WriteOp};
+use crate::store::{Cond, IndexPage, Key, StoreError, WriteOp, first_of_index};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tracing::{info, warn};
@@ -30,37 +30,66 @@ pub struct HousekeepingSummary {
     pub post_reminders: usize,
 }
 
+/// The first `limit` items of an index partition; more is logged and left for the next run.
+async fn bounded(deps: &Deps, pk: &str, now: UnixTime, limit: usize) -> Result<IndexPage, AppError> {
+    let page = first_of_index(deps.store.as_ref(), pk, now, limit).await?;
+    if page.next.is_some() {
+        warn!(read = page.items.len(), "more reminders due than one run sends; the rest waits");
+    }
+    Ok(page)
+}
+
 /// Day-7 reminders and day-14 closing of introduced matches; day-25 reminders of open offers, requests
 /// and listings.
 pub async fn housekeeping(deps: &Deps) -> Result<HousekeepingSummary, AppError> {
     let now = deps.clock.now();
     let mut summary = HousekeepingSummary::default();
-    for item in deps.store.query_index(&keys::matches_in(MatchStatus::Introduced.as_str()), now, MAX_MATCHES).await? {
-        let m: Match = item.parse()?;
-        let Some(at) = m.introduced_at else { continue };
-        if at + INTRO_TTL <= now {
-            let mut ops = purge_ops(deps, &m, now).await?;
-            ops.push(count(Metric::Closed, &m, now));
-            match deps.store.transact(ops, now).await {
-                Ok(()) => {
-                    summary.closed += 1;
-                    info!(match_id = %m.id, "unanswered match closed and purged");
+    let budget = deps.config.run_budget;
+    // In the order they were introduced, page by page: both deadlines grow with that order, so the walk
+    // ends at the first match whose reminder is not due yet, and at the run's budget (the rest next run).
+    let introduced = keys::matches_in(MatchStatus::Introduced.as_str());
+    let (mut after, mut handled) = (None::<String>, 0);
+    'walk: loop {
+        let page = deps.store.query_index_page(&introduced, "", after.as_deref(), now, 1_000).await?;
+        for item in page.items {
+            let m: Match = item.parse()?;
+            let Some(at) = m.introduced_at else { continue };
+            if at + MATCH_REMINDER_AFTER > now {
+                break 'walk;
+            }
+            handled += 1;
+            if handled > budget.matches_per_run {
+                warn!("more introduced matches due than one run handles; the rest waits");
+                break 'walk;
+            }
+            if at + INTRO_TTL <= now {
+                let mut ops = purge_ops(deps, &m, now).await?;
+                ops.push(count(Metric::Closed, &m, now));
+                match deps.store.transact(ops, now).await {
+                    Ok(()) => {
+                        summary.closed += 1;
+                        info!(match_id = %m.id, "unanswered match closed and purged");
+                    }
+                    Err(StoreError::Conflict) => {}
+                    Err(e) => return Err(e.into()),
                 }
-                Err(StoreError::Conflict) => {}
-                Err(e) => return Err(e.into()),
+            } else if at + MATCH_REMINDER_AFTER <= now && m.reminded_at.is_none() {
+                match introduce(deps, &m, IntroKind::Reminder, now).await {
+                    Ok(Sent::Done) => summary.match_reminders += 1,
+                    Ok(_) => {}
+                    Err(e) => warn!(match_id = %m.id, error = %e, "match reminder not sent; a later run retries"),
+                }
             }
-        } else if at + MATCH_REMINDER_AFTER <= now && m.reminded_at.is_none() {
-            match introduce(deps, &m, IntroKind::Reminder, now).await {
-                Ok(Sent::Done) => summary.match_reminders += 1,
-                Ok(_) => {}
-                Err(e) => warn!(match_id = %m.id, error = %e, "match reminder not sent; a later run retries"),
-            }
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
         }
     }
     // Open requests are all in their index; offers and listings are indexed by the day their reminder is due.
     let mut due: Vec<(Key, PostKind)> = Vec::new();
     for h in &Taxonomy::get().help_types {
-        for item in deps.store.query_index(&keys::open_requests(&h.code), now, crate::records::post::MAX_REQUESTS_PER_RUN).await? {
+        for item in bounded(deps, &keys::open_requests(&h.code), now, budget.requests_per_run).await?.items {
             let r: HelpRequest = item.parse()?;
             if r.reminded_at == 0 && r.expires_at - POST_REMINDER_BEFORE <= now {
                 due.push((item.key, PostKind::HelpRequest));
@@ -68,7 +97,7 @@ pub async fn housekeeping(deps: &Deps) -> Result<HousekeepingSummary, AppError> 
         }
     }
     for back in 0..=5 {
-        for item in deps.store.query_index(&keys::reminders_on(&day_of(now - back * DAY)), now, MAX_MATCHES).await? {
+        for item in bounded(deps, &keys::reminders_on(&day_of(now - back * DAY)), now, budget.matches_per_run).await?.items {
             let (kind, reminded_at, expires_at) = if item.attrs.get("kind").and_then(Value::as_str) == Some("listing") {
                 let l: Listing = item.parse()?;
                 (PostKind::Listing(l.side), l.reminded_at, l.expires_at)

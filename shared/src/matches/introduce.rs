@@ -11,11 +11,11 @@ use crate::mail::templates::{IntroKind, Introduction, Party};
 use crate::records::keys;
 use crate::records::load;
 use crate::records::matched::MatchStatus;
-use crate::records::matched::{MAX_MATCHES, Match, index_attrs};
+use crate::records::matched::{Match, index_attrs};
 use crate::records::member::{MEMBER_TTL, Member};
 use crate::records::post::{HelpOffer, HelpRequest};
 use crate::stats::Metric;
-use crate::store::{Cond, EXPIRES_AT, Key, StoreError, WriteOp};
+use crate::store::{Cond, EXPIRES_AT, Key, StoreError, WriteOp, first_of_index};
 use serde::Serialize;
 use serde_json::{Map, json};
 use tracing::{info, warn};
@@ -52,7 +52,13 @@ pub struct IntroSummary {
 pub async fn introduce_approved(deps: &Deps) -> Result<IntroSummary, AppError> {
     let now = deps.clock.now();
     let mut summary = IntroSummary::default();
-    for item in deps.store.query_index(&keys::matches_in(MatchStatus::Approved.as_str()), now, MAX_MATCHES).await? {
+    // The longest-approved first; beyond the run's budget, the rest waits for the next run.
+    let budget = deps.config.run_budget.matches_per_run;
+    let page = first_of_index(deps.store.as_ref(), &keys::matches_in(MatchStatus::Approved.as_str()), now, budget).await?;
+    if page.next.is_some() {
+        warn!(read = page.items.len(), "more approved matches than one run introduces; the rest waits");
+    }
+    for item in page.items {
         let m: Match = item.parse()?;
         match introduce(deps, &m, IntroKind::First, now).await {
             Ok(Sent::Done) => summary.introduced += 1,

@@ -18,7 +18,7 @@ pub use crate::records::post::MAX_REQUESTS_PER_RUN;
 use crate::records::post::RequestStatus;
 use crate::records::post::{HelpRequest, OfferArea};
 use crate::stats::{self, Metric};
-use crate::store::{Cond, GSI1PK, GSI1SK, IndexPage, ItemStore, WriteOp};
+use crate::store::{Cond, GSI1PK, GSI1SK, WriteOp, first_of_index};
 use futures::StreamExt;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -29,8 +29,6 @@ use tracing::{info, warn};
 /// The largest offer radius (km): the cells read around each request.
 const MAX_RADIUS_KM: f64 = 50.0;
 
-/// Index items read per page: reads are proportional to what a cell holds, never all at once.
-const PAGE: usize = 1_000;
 /// Cells read at once.
 const CONCURRENT_CELLS: usize = 8;
 
@@ -48,8 +46,8 @@ pub struct RunSummary {
     pub cells_deferred: usize,
     /// Open requests left for a later run because a cell near them was deferred.
     pub requests_deferred: usize,
-    /// True if a help type had more open requests than one run reads ([`MAX_REQUESTS_PER_RUN`], the
-    /// oldest first): the rest waits for the next run.
+    /// True if a help type had more open requests than one run reads (`requests_per_run` of
+    /// [`crate::config::RunBudget`], the oldest first): the rest waits for the next run.
     pub request_backlog: bool,
     /// Introductions sent after the proposals (auto review, or approved by a moderator).
     pub introductions: crate::matches::introduce::IntroSummary,
@@ -78,7 +76,8 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
     let help_types: Vec<String> = Taxonomy::get().help_types.iter().map(|h| h.code.clone()).collect();
     for help_type in &help_types {
         // The oldest first (the index is sorted by creation); the rest waits for the next run.
-        let page = read_index(deps.store.as_ref(), &keys::open_requests(help_type), now, MAX_REQUESTS_PER_RUN).await?;
+        let page =
+            first_of_index(deps.store.as_ref(), &keys::open_requests(help_type), now, deps.config.run_budget.requests_per_run).await?;
         if page.next.is_some() {
             warn!(help_type = %help_type, read = page.items.len(), "more open requests than one run reads; the rest waits");
             summary.request_backlog = true;
@@ -234,20 +233,6 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
     Ok(summary)
 }
 
-/// Up to `limit` items of an index partition, page by page, in index order; `next` says there is more.
-async fn read_index(store: &dyn ItemStore, pk: &str, now: i64, limit: usize) -> Result<IndexPage, AppError> {
-    let mut out = IndexPage::default();
-    loop {
-        let want = (limit - out.items.len()).min(PAGE);
-        let page = store.query_index_page(pk, "", out.next.as_deref(), now, want).await?;
-        out.items.extend(page.items);
-        out.next = page.next;
-        if out.next.is_none() || out.items.len() >= limit {
-            return Ok(out);
-        }
-    }
-}
-
 /// The offer areas of one help type in `cells`, page by page and a few cells at once, within the run's
 /// budgets; and the cells left for a later run.
 async fn read_cells(deps: &Deps, help_type: &str, cells: &[String], now: i64) -> Result<(Vec<OfferArea>, HashSet<String>), AppError> {
@@ -258,7 +243,7 @@ async fn read_cells(deps: &Deps, help_type: &str, cells: &[String], now: i64) ->
         .map(|c| {
             let (store, pk, cell) = (deps.store.clone(), keys::offer_areas_in(help_type, c), c.clone());
             async move {
-                let page = read_index(store.as_ref(), &pk, now, budget.areas_per_cell).await?;
+                let page = first_of_index(store.as_ref(), &pk, now, budget.areas_per_cell).await?;
                 let areas: Vec<OfferArea> = page.items.iter().filter_map(|i| i.parse().ok()).collect();
                 Ok::<_, AppError>((cell, areas, page.next.is_some()))
             }

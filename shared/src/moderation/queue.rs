@@ -11,6 +11,7 @@ use crate::records::member::Member;
 use crate::records::perk::Perk;
 use crate::records::perk::PerkStatus;
 use crate::records::post::ChildCareOffer;
+use crate::store::first_of_index;
 use serde::Serialize;
 
 /// What `GET /api/moderation` answers.
@@ -99,7 +100,8 @@ pub(crate) const QUEUE_READS_IN_FLIGHT: usize = 8;
 pub async fn queue(deps: &Deps) -> Result<Queue, AppError> {
     use futures::stream::{self, StreamExt, TryStreamExt};
     let now = deps.clock.now();
-    let proposed = deps.store.query_index(&keys::matches_in(MatchStatus::Proposed.as_str()), now, MAX_MATCHES).await?;
+    // Counted up to MAX_MATCHES (the figure then reads "at least"); only the oldest page is shown.
+    let proposed = first_of_index(deps.store.as_ref(), &keys::matches_in(MatchStatus::Proposed.as_str()), now, MAX_MATCHES).await?.items;
     let matches_waiting = proposed.len();
     let oldest: Vec<Match> = proposed.iter().take(QUEUE_PAGE).map(|i| i.parse()).collect::<Result<_, _>>()?;
     let with_parties: Vec<(Match, Option<Parties>)> = stream::iter(oldest)
@@ -136,7 +138,7 @@ pub async fn queue(deps: &Deps) -> Result<Queue, AppError> {
         });
     }
     let mut pending = Vec::new();
-    for item in deps.store.query_index(keys::PENDING_PERKS, now, MAX_MATCHES).await? {
+    for item in first_of_index(deps.store.as_ref(), keys::PENDING_PERKS, now, MAX_MATCHES).await?.items {
         let perk: Perk = item.parse()?;
         if perk.status == PerkStatus::Pending {
             pending.push(perk);

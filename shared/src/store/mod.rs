@@ -175,6 +175,23 @@ impl IndexPage {
     }
 }
 
+/// The first `limit` items of an index partition, page by page (at most 1,000 a read), in index order;
+/// `next` is set when there are more. For work done in bounded batches: what is left waits for the
+/// next run instead of failing this one.
+pub async fn first_of_index(store: &dyn ItemStore, pk: &str, now: UnixTime, limit: usize) -> Result<IndexPage, StoreError> {
+    let mut out = IndexPage::default();
+    while out.items.len() < limit {
+        let want = (limit - out.items.len()).min(1_000);
+        let page = store.query_index_page(pk, "", out.next.as_deref(), now, want).await?;
+        out.items.extend(page.items);
+        out.next = page.next;
+        if out.next.is_none() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 /// The store port.
 #[async_trait::async_trait]
 pub trait ItemStore: Send + Sync {
