@@ -12,57 +12,10 @@
 
 use serde_json::json;
 use shared::config::{Config, ReviewMode};
-use shared::store::{IndexPage, Item, ItemStore, Key, StoreError, WriteOp};
-use shared::testing::TestDeps;
+use shared::testing::{CountingStore, TestDeps};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
-
-/// Counts what the run asks of the store.
-struct Counting {
-    inner: Arc<dyn ItemStore>,
-    items_read: AtomicUsize,
-    reads: AtomicUsize,
-    transactions: AtomicUsize,
-}
-
-#[async_trait::async_trait]
-impl ItemStore for Counting {
-    async fn get(&self, key: &Key, now: i64) -> Result<Option<Item>, StoreError> {
-        self.reads.fetch_add(1, Relaxed);
-        let item = self.inner.get(key, now).await?;
-        self.items_read.fetch_add(usize::from(item.is_some()), Relaxed);
-        Ok(item)
-    }
-    async fn query_prefix(&self, pk: &str, p: &str, now: i64, limit: usize) -> Result<Vec<Item>, StoreError> {
-        self.reads.fetch_add(1, Relaxed);
-        let items = self.inner.query_prefix(pk, p, now, limit).await?;
-        self.items_read.fetch_add(items.len(), Relaxed);
-        Ok(items)
-    }
-    async fn query_index(&self, pk: &str, now: i64, limit: usize) -> Result<Vec<Item>, StoreError> {
-        self.reads.fetch_add(1, Relaxed);
-        let items = self.inner.query_index(pk, now, limit).await?;
-        self.items_read.fetch_add(items.len(), Relaxed);
-        Ok(items)
-    }
-    async fn query_index_page(&self, pk: &str, p: &str, after: Option<&str>, now: i64, limit: usize) -> Result<IndexPage, StoreError> {
-        self.reads.fetch_add(1, Relaxed);
-        let page = self.inner.query_index_page(pk, p, after, now, limit).await?;
-        self.items_read.fetch_add(page.items.len(), Relaxed);
-        Ok(page)
-    }
-    async fn transact(&self, ops: Vec<WriteOp>, now: i64) -> Result<(), StoreError> {
-        self.transactions.fetch_add(1, Relaxed);
-        self.inner.transact(ops, now).await
-    }
-    async fn dump(&self) -> Result<Vec<Item>, StoreError> {
-        self.inner.dump().await
-    }
-    async fn sweep_expired(&self, now: i64) -> Result<usize, StoreError> {
-        self.inner.sweep_expired(now).await
-    }
-}
 
 /// Postal codes sampled in proportion to their population.
 struct France {
@@ -149,12 +102,7 @@ async fn main() {
         })
         .await;
     let load_s = started.elapsed().as_secs_f64();
-    let counting = Arc::new(Counting {
-        inner: t.deps.store.clone(),
-        items_read: AtomicUsize::new(0),
-        reads: AtomicUsize::new(0),
-        transactions: AtomicUsize::new(0),
-    });
+    let counting = Arc::new(CountingStore::new(t.deps.store.clone()));
     let run_deps = shared::deps::Deps { store: counting.clone(), ..t.deps.clone() };
     let before_kib = status("VmRSS:");
     let _ = std::fs::write("/proc/self/clear_refs", "5");

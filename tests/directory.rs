@@ -7,7 +7,6 @@ use shared::config::{Config, ReviewMode};
 use shared::directory::{self, Params};
 use shared::domain::PostalCode;
 use shared::posts;
-use shared::store::{IndexPage, Item, ItemStore, Key, StoreError, WriteOp};
 use shared::testing::TestDeps;
 use std::collections::{HashMap, HashSet};
 
@@ -241,46 +240,14 @@ async fn a_dense_postal_code_pages_through_all_of_it_nearest_first(t: TestDeps) 
         assert_eq!(ids, want, "{params:?}: every business within the radius, once, nearest first then by id");
     }
     // One page reads what the page needs and what the sparse cells around hold, not the dense cell.
-    let counting = std::sync::Arc::new(Counting(t.deps.store.clone(), Default::default()));
+    let counting = std::sync::Arc::new(shared::testing::CountingStore::new(t.deps.store.clone()));
     let deps = shared::deps::Deps { store: counting.clone(), ..t.deps.clone() };
     let q: HashMap<String, String> =
         HashMap::from([("postal_code".into(), "75011".into()), ("radius_km".into(), "10".into()), ("limit".into(), "50".into())]);
     let page = directory::search_businesses(&deps, Params(&q)).await.unwrap();
     assert_eq!(page.items.len(), 50);
-    let read = counting.1.load(std::sync::atomic::Ordering::Relaxed);
+    let read = counting.items_read.load(std::sync::atomic::Ordering::Relaxed);
     assert!(read <= 1_000, "one page of 50 read {read} index items out of {}", created.len());
-}
-
-/// A store that counts the index items its reads return, in front of a real one.
-struct Counting(std::sync::Arc<dyn ItemStore>, std::sync::atomic::AtomicUsize);
-
-#[async_trait::async_trait]
-impl ItemStore for Counting {
-    async fn get(&self, key: &Key, now: i64) -> Result<Option<Item>, StoreError> {
-        self.0.get(key, now).await
-    }
-    async fn query_prefix(&self, pk: &str, sk_prefix: &str, now: i64, limit: usize) -> Result<Vec<Item>, StoreError> {
-        self.0.query_prefix(pk, sk_prefix, now, limit).await
-    }
-    async fn query_index(&self, pk: &str, now: i64, limit: usize) -> Result<Vec<Item>, StoreError> {
-        let items = self.0.query_index(pk, now, limit).await?;
-        self.1.fetch_add(items.len(), std::sync::atomic::Ordering::Relaxed);
-        Ok(items)
-    }
-    async fn query_index_page(&self, pk: &str, p: &str, after: Option<&str>, now: i64, limit: usize) -> Result<IndexPage, StoreError> {
-        let page = self.0.query_index_page(pk, p, after, now, limit).await?;
-        self.1.fetch_add(page.items.len(), std::sync::atomic::Ordering::Relaxed);
-        Ok(page)
-    }
-    async fn transact(&self, ops: Vec<WriteOp>, now: i64) -> Result<(), StoreError> {
-        self.0.transact(ops, now).await
-    }
-    async fn dump(&self) -> Result<Vec<Item>, StoreError> {
-        self.0.dump().await
-    }
-    async fn sweep_expired(&self, now: i64) -> Result<usize, StoreError> {
-        self.0.sweep_expired(now).await
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

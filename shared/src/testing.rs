@@ -132,3 +132,65 @@ pub fn read(resp: lambda_http::Response<Body>) -> (u16, serde_json::Value) {
     let body = serde_json::from_slice(resp.body().as_ref()).unwrap_or(serde_json::Value::Null);
     (status, body)
 }
+
+/// A store that counts what is asked of it (reads, items read, transactions), in front of a real one:
+/// for tests and benchmarks that check how much a use case reads.
+pub struct CountingStore {
+    pub inner: Arc<dyn crate::store::ItemStore>,
+    pub items_read: std::sync::atomic::AtomicUsize,
+    pub reads: std::sync::atomic::AtomicUsize,
+    pub transactions: std::sync::atomic::AtomicUsize,
+}
+
+impl CountingStore {
+    pub fn new(inner: Arc<dyn crate::store::ItemStore>) -> Self {
+        CountingStore { inner, items_read: Default::default(), reads: Default::default(), transactions: Default::default() }
+    }
+
+    fn saw(&self, items: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.reads.fetch_add(1, Relaxed);
+        self.items_read.fetch_add(items, Relaxed);
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::store::ItemStore for CountingStore {
+    async fn get(&self, key: &crate::store::Key, now: i64) -> Result<Option<crate::store::Item>, crate::store::StoreError> {
+        let item = self.inner.get(key, now).await?;
+        self.saw(usize::from(item.is_some()));
+        Ok(item)
+    }
+    async fn query_prefix(&self, pk: &str, p: &str, now: i64, limit: usize) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
+        let items = self.inner.query_prefix(pk, p, now, limit).await?;
+        self.saw(items.len());
+        Ok(items)
+    }
+    async fn query_index(&self, pk: &str, now: i64, limit: usize) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
+        let items = self.inner.query_index(pk, now, limit).await?;
+        self.saw(items.len());
+        Ok(items)
+    }
+    async fn query_index_page(
+        &self,
+        pk: &str,
+        p: &str,
+        after: Option<&str>,
+        now: i64,
+        limit: usize,
+    ) -> Result<crate::store::IndexPage, crate::store::StoreError> {
+        let page = self.inner.query_index_page(pk, p, after, now, limit).await?;
+        self.saw(page.items.len());
+        Ok(page)
+    }
+    async fn transact(&self, ops: Vec<crate::store::WriteOp>, now: i64) -> Result<(), crate::store::StoreError> {
+        self.transactions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.transact(ops, now).await
+    }
+    async fn dump(&self) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
+        self.inner.dump().await
+    }
+    async fn sweep_expired(&self, now: i64) -> Result<usize, crate::store::StoreError> {
+        self.inner.sweep_expired(now).await
+    }
+}
