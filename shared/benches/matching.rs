@@ -1,11 +1,16 @@
 //! Benchmark of one matching run (not a test): synthetic offers and requests placed over France by
 //! population, sizes doubling around 100,000 offers × 10,000 requests, each size in its own process so
-//! its peak memory is its own. Compares the assignment with the greedy nearest-volunteer baseline.
+//! its peak memory is its own. Times the assignment (each request's nearest candidates, proven optimal
+//! and widened when not), checks at every size that it reaches the same optimum as the unpruned
+//! algorithm over every candidate (same served requests, same cost, on both objectives; the bench fails
+//! otherwise), and compares it with the greedy nearest-volunteer baseline.
 //!
-//! `cargo bench -p entraide-shared --bench matching` (add `-- --quick` for the small sizes only).
-//! Figures are reported in docs/PERFORMANCE.md.
+//! `cargo bench -p entraide-shared --bench matching` (add `-- --quick` for the small sizes only,
+//! `-- --nearest K` to start from K candidates per request). Figures are in docs/PERFORMANCE.md.
 
-use shared::matching::assign::{ChildCare, Objective, Offer, Pair, Request, assign, assign_with, greedy_nearest};
+use shared::matching::assign::{
+    ChildCare, NEAREST, Objective, Offer, Pair, Request, assign_pruned, assign_unpruned, cost_of, greedy_nearest,
+};
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -109,32 +114,52 @@ fn total_km(pairs: &[Pair]) -> f64 {
     pairs.iter().map(|p| p.distance_km).sum()
 }
 
+/// The served requests and the objective's cost: what "the same optimum" means (pairs may differ
+/// between volunteers at the same distance and class).
+fn outcome(pairs: &[Pair], o: &[Offer], r: &[Request], objective: Objective) -> (Vec<usize>, i64) {
+    (pairs.iter().map(|p| p.request).collect(), cost_of(pairs, o, r, objective))
+}
+
 /// One size, in this process: prints one tab-separated line.
-fn run_one(offers: usize, requests: usize) {
+fn run_one(offers: usize, requests: usize, nearest: usize) {
     let france = France::load();
     let (o, r) = inputs(&france, offers, requests, 2026);
     let blocked = HashSet::new();
+    let objective = Objective::default();
     let input_kib = status("VmRSS:");
     // Reset the peak so it measures the run, not the input generation (Linux ≥ 4.0).
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let mut times = Vec::new();
-    let mut pairs = Vec::new();
-    for _ in 0..3 {
+    let (mut pairs, mut proof) = (Vec::new(), Default::default());
+    for _ in 0..5 {
         let t = Instant::now();
-        pairs = assign(&o, &r, &blocked);
+        (pairs, proof) = assign_pruned(&o, &r, &blocked, objective, nearest);
         times.push(t.elapsed().as_secs_f64());
     }
     let peak_kib = status("VmHWM:");
     times.sort_by(f64::total_cmp);
-    let distance_only = assign_with(&o, &r, &blocked, Objective { volunteer_priority: false });
+    // The proof against the unpruned algorithm, on both objectives.
+    let t = Instant::now();
+    let reference = assign_unpruned(&o, &r, &blocked, objective);
+    let unpruned_s = t.elapsed().as_secs_f64();
+    assert_eq!(outcome(&pairs, &o, &r, objective), outcome(&reference, &o, &r, objective), "pruned and unpruned optima differ");
+    let distance = Objective { volunteer_priority: false };
+    let (distance_only, _) = assign_pruned(&o, &r, &blocked, distance, nearest);
+    let reference = assign_unpruned(&o, &r, &blocked, distance);
+    assert_eq!(outcome(&distance_only, &o, &r, distance), outcome(&reference, &o, &r, distance), "pruned and unpruned optima differ");
     let t = Instant::now();
     let greedy = greedy_nearest(&o, &r, &blocked);
     let greedy_s = t.elapsed().as_secs_f64();
     println!(
-        "{offers}\t{requests}\t{:.3}\t{}\t{}\t{}\t{:.0}\t{}\t{:.0}\t{}\t{:.0}\t{:.3}",
-        times[1],
+        "{offers}\t{requests}\t{:.3}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.3}\t{}\t{:.0}\t{}\t{:.0}\t{}\t{:.0}\t{:.3}",
+        times[times.len() / 2],
         input_kib / 1024,
         peak_kib / 1024,
+        proof.rounds,
+        proof.widened_to_serve + proof.widened_for_cost,
+        proof.edges,
+        proof.settled,
+        unpruned_s,
         pairs.len(),
         total_km(&pairs),
         distance_only.len(),
@@ -147,8 +172,10 @@ fn run_one(offers: usize, requests: usize) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    // `--nearest K`: how many nearest candidates each request starts with (the library's default if not given).
+    let nearest = args.iter().position(|a| a == "--nearest").map_or(NEAREST, |i| args[i + 1].parse().unwrap());
     if let Some(i) = args.iter().position(|a| a == "--one") {
-        run_one(args[i + 1].parse().unwrap(), args[i + 2].parse().unwrap());
+        run_one(args[i + 1].parse().unwrap(), args[i + 2].parse().unwrap(), nearest);
         return;
     }
     let sizes: &[(usize, usize)] = if args.iter().any(|a| a == "--quick") {
@@ -157,18 +184,21 @@ fn main() {
         &[(25_000, 2_500), (50_000, 5_000), (100_000, 10_000), (200_000, 20_000)]
     };
     println!(
-        "| offers | requests | run time (median of 3) | RSS with inputs | peak RSS during the runs | served | total km | served, distance only | total km, distance only | greedy served | greedy total km | greedy time |"
+        "| offers | requests | run time (median of 5) | RSS with inputs | peak RSS during the runs | rounds | candidates added | candidate pairs kept | nodes settled | unpruned time (same optimum) | served | total km | served, distance only | total km, distance only | greedy served | greedy total km | greedy time |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let exe = std::env::current_exe().unwrap();
     for &(o, r) in sizes {
-        let out = std::process::Command::new(&exe).args(["--one", &o.to_string(), &r.to_string()]).output().unwrap();
+        let out = std::process::Command::new(&exe)
+            .args(["--one", &o.to_string(), &r.to_string(), "--nearest", &nearest.to_string()])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let line = String::from_utf8(out.stdout).unwrap();
         let f: Vec<&str> = line.trim().split('\t').collect();
         println!(
-            "| {} | {} | {} s | {} MiB | {} MiB | {} | {} | {} | {} | {} | {} | {} s |",
-            f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11]
+            "| {} | {} | {} s | {} MiB | {} MiB | {} | {} | {} | {} | {} s | {} | {} | {} | {} | {} | {} | {} s |",
+            f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13], f[14], f[15], f[16]
         );
     }
 }

@@ -5,4 +5,6 @@
 //! from the store, writing proposals under conditions, and the e-mails build on it.
 
 pub mod assign;
+mod flow;
+mod nearest;
 pub mod run;
