@@ -66,7 +66,12 @@ async fn main() {
     let offers = arg(&args, "--offers", if dynamodb { 10_000 } else { 100_000 });
     let requests = arg(&args, "--requests", offers / 10);
     let config = Config { review: ReviewMode::Manual, ..Config::default() };
-    let t = if dynamodb { shared::testing::dynamodb_test_deps(config).await } else { TestDeps::with_config(config) };
+    let (t, metered) = if dynamodb {
+        let (t, store) = shared::testing::dynamodb_test_deps_metered(config).await;
+        (t, Some(store))
+    } else {
+        (TestDeps::with_config(config), None)
+    };
     let mut france = France::load();
     let mut posts: Vec<(bool, String, u64)> = Vec::with_capacity(offers + requests);
     for n in 0..offers + requests {
@@ -106,9 +111,11 @@ async fn main() {
     let run_deps = shared::deps::Deps { store: counting.clone(), ..t.deps.clone() };
     let before_kib = status("VmRSS:");
     let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let consumed_before = metered.as_ref().map(|s| s.consumed()).unwrap_or_default();
     let started = Instant::now();
     let summary = shared::matching::run::run(&run_deps).await.unwrap();
     let run_s = started.elapsed().as_secs_f64();
+    let consumed = metered.as_ref().map(|s| s.consumed()).unwrap_or_default();
     println!(
         "| store | offers | requests | load (write path) | run | proposed | unserved | cells read | store reads | items read | transactions | RSS before | peak RSS during the run |"
     );
@@ -125,4 +132,16 @@ async fn main() {
         before_kib / 1024,
         status("VmHWM:") / 1024,
     );
+    if metered.is_some() {
+        // On-demand list prices in us-east-1 (USD per million request units), as of the November 2024
+        // price change; other regions differ a little (docs/PERFORMANCE.md).
+        const PER_MILLION_READ: f64 = 0.125;
+        const PER_MILLION_WRITE: f64 = 0.625;
+        let (read, write) = (consumed.read_units - consumed_before.read_units, consumed.write_units - consumed_before.write_units);
+        let run_usd = (read * PER_MILLION_READ + write * PER_MILLION_WRITE) / 1e6;
+        println!();
+        println!("| read capacity units (run) | write capacity units (run) | cost of the run | a day of runs every 5 minutes (288) |");
+        println!("|---:|---:|---:|---:|");
+        println!("| {read:.1} | {write:.1} | ${run_usd:.5} | ${:.3} |", run_usd * 288.0);
+    }
 }

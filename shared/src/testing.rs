@@ -69,14 +69,19 @@ pub async fn sign_in(deps: &Deps, outbox: &Outbox, email: &str, first_name: &str
 /// (`ENTRAIDE_TEST_DYNAMODB`), with an outbox for mail and a manual clock. Panics, naming the variable,
 /// when the service is not there: a test that needs it must fail, not skip.
 pub async fn dynamodb_test_deps(config: Config) -> TestDeps {
+    dynamodb_test_deps_metered(config).await.0
+}
+
+/// [`dynamodb_test_deps`], with a clone of the adapter to read the capacity consumed.
+pub async fn dynamodb_test_deps_metered(config: Config) -> (TestDeps, crate::store::dynamo::DynamoStore) {
     let endpoint = std::env::var("ENTRAIDE_TEST_DYNAMODB").unwrap_or_else(|_| {
         panic!("ENTRAIDE_TEST_DYNAMODB is not set: this test needs DynamoDB Local; run scripts/test.sh, which starts it")
     });
     let store = dynamodb_local_store(&endpoint, &format!("t-{}", ulid::Ulid::generate())).await;
     let clock = Arc::new(ManualClock::new(SystemClock.now()));
     let outbox = Outbox::in_memory().expect("outbox");
-    let deps = Deps::new(config, Arc::new(store), Arc::new(outbox.clone()), &crate::crypto::Secret::generate(), clock.clone());
-    TestDeps { deps, outbox, clock }
+    let deps = Deps::new(config, Arc::new(store.clone()), Arc::new(outbox.clone()), &crate::crypto::Secret::generate(), clock.clone());
+    (TestDeps { deps, outbox, clock }, store)
 }
 
 /// A table of its own on DynamoDB Local at `endpoint`, created if needed.

@@ -4,17 +4,25 @@
 //! Local never deletes). Writes always go through `TransactWriteItems`, so a single write and a multi-item
 //! one share one code path and one error mapping; `ConditionalCheckFailed` becomes
 //! [`StoreError::Conflict`] here, inside the adapter.
+//!
+//! Every read and write asks DynamoDB for the capacity it consumed (`ReturnConsumedCapacity=TOTAL`, free
+//! of charge) and adds it to a meter shared by the adapter's clones: [`DynamoStore::consumed`] is what a
+//! table in on-demand mode bills, in request units (a cancelled transaction is billed too but reports
+//! nothing, so the meter undercounts conflicts).
 
 use super::{Cond, IndexPage, Item, ItemStore, Key, StoreError, WriteOp, check_transaction};
 use crate::clock::UnixTime;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, ConsumedCapacity, Delete, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, Put, ReturnConsumedCapacity, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
+    Update,
 };
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 type Attrs = HashMap<String, AttributeValue>;
 
@@ -26,6 +34,27 @@ pub const GSI1: &str = "gsi1";
 pub struct DynamoStore {
     client: Client,
     table: String,
+    meter: Arc<Meter>,
+}
+
+/// Capacity units consumed, in thousandths.
+#[derive(Debug, Default)]
+struct Meter {
+    read: AtomicU64,
+    write: AtomicU64,
+}
+
+fn meter(counter: &AtomicU64, consumed: Option<&ConsumedCapacity>) {
+    if let Some(units) = consumed.and_then(|c| c.capacity_units()) {
+        counter.fetch_add((units * 1000.0).round() as u64, Relaxed);
+    }
+}
+
+/// Read and write capacity units DynamoDB reported for this adapter's calls (all its clones).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Consumed {
+    pub read_units: f64,
+    pub write_units: f64,
 }
 
 fn sdk_err<E: ProvideErrorMetadata + std::error::Error + 'static, R>(e: SdkError<E, R>) -> StoreError {
@@ -111,7 +140,12 @@ fn condition(cond: &Cond, now: UnixTime) -> Result<Option<Expr>, StoreError> {
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoStore { client, table: table.into() }
+        DynamoStore { client, table: table.into(), meter: Arc::default() }
+    }
+
+    /// The capacity consumed so far through this adapter and its clones.
+    pub fn consumed(&self) -> Consumed {
+        Consumed { read_units: self.meter.read.load(Relaxed) as f64 / 1000.0, write_units: self.meter.write.load(Relaxed) as f64 / 1000.0 }
     }
 
     pub fn client(&self) -> &Client {
@@ -298,9 +332,11 @@ impl ItemStore for DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key_attrs(key)))
             .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
             .map_err(sdk_err)?;
+        meter(&self.meter.read, out.consumed_capacity());
         match out.item {
             Some(attrs) => Ok(Some(from_attrs(attrs)?).filter(|i| i.is_live(now))),
             None => Ok(None),
@@ -317,6 +353,7 @@ impl ItemStore for DynamoStore {
                 .query()
                 .table_name(&self.table)
                 .consistent_read(true)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .expression_attribute_names("#pk", "pk")
                 .expression_attribute_names("#exp", super::EXPIRES_AT)
                 .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
@@ -331,6 +368,7 @@ impl ItemStore for DynamoStore {
                     .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_owned()))
             };
             let out = q.send().await.map_err(sdk_err)?;
+            meter(&self.meter.read, out.consumed_capacity());
             for attrs in out.items.unwrap_or_default() {
                 items.push(from_attrs(attrs)?);
             }
@@ -353,6 +391,7 @@ impl ItemStore for DynamoStore {
                 .query()
                 .table_name(&self.table)
                 .index_name(GSI1)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .key_condition_expression("#g = :g")
                 .filter_expression("attribute_not_exists(#exp) OR #exp > :now")
                 .expression_attribute_names("#g", super::GSI1PK)
@@ -363,6 +402,7 @@ impl ItemStore for DynamoStore {
                 .send()
                 .await
                 .map_err(sdk_err)?;
+            meter(&self.meter.read, out.consumed_capacity());
             for attrs in out.items.unwrap_or_default() {
                 items.push(from_attrs(attrs)?);
             }
@@ -410,6 +450,7 @@ impl ItemStore for DynamoStore {
                 .query()
                 .table_name(&self.table)
                 .index_name(GSI1)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .filter_expression("attribute_not_exists(#exp) OR #exp > :now")
                 .expression_attribute_names("#g", super::GSI1PK)
                 .expression_attribute_names("#exp", super::EXPIRES_AT)
@@ -431,6 +472,7 @@ impl ItemStore for DynamoStore {
                     .expression_attribute_values(":end", AttributeValue::S(end.clone())),
             };
             let out = q.send().await.map_err(sdk_err)?;
+            meter(&self.meter.read, out.consumed_capacity());
             for attrs in out.items.unwrap_or_default() {
                 let item = from_attrs(attrs)?;
                 let sk = item.attrs.get(super::GSI1SK).and_then(|v| v.as_str()).unwrap_or_default();
@@ -458,8 +500,20 @@ impl ItemStore for DynamoStore {
         if writes.is_empty() {
             return Ok(());
         }
-        match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
-            Ok(_) => Ok(()),
+        let sent = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match sent {
+            Ok(out) => {
+                for c in out.consumed_capacity() {
+                    meter(&self.meter.write, Some(c));
+                }
+                Ok(())
+            }
             Err(e) => {
                 if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) =
                     e.as_service_error()
