@@ -54,7 +54,12 @@ pub fn respond(result: Result<Response<Body>, AppError>) -> Response<Body> {
         Ok(r) => r,
         Err(e) => {
             e.log();
-            json(e.status(), &e.body())
+            let mut response = json(e.status(), &e.body());
+            // Overloaded or a dependency down: nothing was changed, and trying again shortly is right.
+            if e.status() == 503 {
+                response.headers_mut().insert("retry-after", lambda_http::http::HeaderValue::from_static("1"));
+            }
+            response
         }
     }
 }
@@ -95,6 +100,18 @@ mod tests {
     struct Body_ {
         name: String,
         count: Option<u8>,
+    }
+
+    #[test]
+    fn an_unavailable_store_is_a_503_to_retry_shortly() {
+        let busy = crate::store::StoreError::Unavailable("the embedded store has too many writes waiting".into());
+        let r = respond(Err(busy.into()));
+        assert_eq!(r.status(), 503);
+        assert_eq!(r.headers()["retry-after"], "1");
+        let Body::Text(text) = r.body() else { panic!("a JSON body") };
+        assert_eq!(serde_json::from_str::<serde_json::Value>(text).unwrap()["error"]["code"], "unavailable");
+        let refused = respond(Err(AppError::TooManyRequests));
+        assert!(refused.headers().get("retry-after").is_none(), "a quota is not a matter of seconds");
     }
 
     fn err(bytes: &[u8]) -> (u16, String, Option<String>) {

@@ -319,6 +319,60 @@ mod checks {
         let got = s.get(&Key::new("S#1", "DAY"), NOW).await.unwrap().unwrap();
         assert_eq!(got.attrs["total"], json!(11));
     }
+
+    /// Hundreds of transactions at once, of every kind, some of them bound to fail: each gets its own
+    /// outcome, and the store holds exactly what was acknowledged (the embedded store commits them in
+    /// groups, each in its own savepoint).
+    pub async fn a_burst_of_writes_keeps_each_outcome(s: Arc<dyn ItemStore>) {
+        let tasks: Vec<_> = (0..300)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let ops = match i % 3 {
+                        // An increment of one shared counter.
+                        0 => vec![WriteOp::Add { key: Key::new("B#1", "COUNT"), counters: vec![("n".into(), 1)] }],
+                        // A claim on one of ten keys: one writer each.
+                        1 => vec![put(item("B#1", &format!("CLAIM{}", i % 10), json!({"by": i})), Cond::Absent)],
+                        // Two items of its own, the second write conditioned on an item that is never there.
+                        _ => vec![
+                            put(item("B#2", &format!("OWN{i}"), json!({"v": i})), Cond::Always),
+                            WriteOp::Check {
+                                key: Key::new("B#2", format!("MISSING{i}")),
+                                cond: if i % 2 == 0 { Cond::Live } else { Cond::Absent },
+                            },
+                        ],
+                    };
+                    (i, s.transact(ops, NOW).await)
+                })
+            })
+            .collect();
+        let (mut counted, mut claimed, mut own) = (0, Vec::new(), Vec::new());
+        for t in tasks {
+            match t.await.unwrap() {
+                (i, Ok(())) if i % 3 == 0 => counted += 1,
+                (i, Ok(())) if i % 3 == 1 => claimed.push(i),
+                (i, Ok(())) => {
+                    assert_eq!(i % 2, 1, "a write conditioned on a live item that is not there succeeded");
+                    own.push(i)
+                }
+                // DynamoDB cancels transactions that touch an item another one is writing.
+                (i, Err(StoreError::Conflict)) => assert!(i % 3 != 2 || i % 2 == 0, "writer {i}: an unconditioned own write failed"),
+                (_, Err(e)) => panic!("unexpected {e}"),
+            }
+        }
+        let count = s.get(&Key::new("B#1", "COUNT"), NOW).await.unwrap().map(|i| i.attrs["n"].clone());
+        assert_eq!(count.unwrap_or(json!(0)), json!(counted), "the counter holds exactly the acknowledged increments");
+        let claims = s.query_prefix("B#1", "CLAIM", NOW, 100).await.unwrap();
+        assert!(claims.len() <= 10 && claims.len() == claimed.len(), "{} claims stored, {} acknowledged", claims.len(), claimed.len());
+        for c in &claims {
+            assert!(claimed.contains(&(c.attrs["by"].as_i64().unwrap() as i32)), "a claim nobody was told they won");
+        }
+        let mut stored: Vec<i32> =
+            s.query_prefix("B#2", "OWN", NOW, 1000).await.unwrap().iter().map(|i| i.attrs["v"].as_i64().unwrap() as i32).collect();
+        stored.sort_unstable();
+        own.sort_unstable();
+        assert_eq!(stored, own, "exactly the acknowledged own writes are stored, the refused ones not at all");
+    }
 }
 
 async fn embedded() -> Arc<dyn ItemStore> {
@@ -357,7 +411,26 @@ conformance!(
     the_index_lists_live_items_by_index_key_across_partitions,
     dump_shows_everything_physically_present,
     counters_add_up_and_only_with_their_transaction,
+    a_burst_of_writes_keeps_each_outcome,
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_store_commits_concurrent_writes_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let tasks: Vec<_> = (0..400)
+        .map(|i| {
+            let s = s.clone();
+            tokio::spawn(async move { s.transact(vec![put(item("G#1", &format!("I{i:03}"), json!({"v": i})), Cond::Absent)], NOW).await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(s.query_prefix("G#1", "", NOW, 1000).await.unwrap().len(), 400);
+    // One fsync per commit: concurrent writers shared them.
+    assert!(s.commits() < 200, "{} commits for 400 concurrent transactions", s.commits());
+}
 
 #[tokio::test]
 async fn a_data_directory_from_before_the_index_is_migrated() {

@@ -120,7 +120,7 @@ impl WriteOp {
 }
 
 /// Store failures. Messages carry key prefixes and SDK codes, never attribute values.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// A condition did not hold (or a concurrent transaction touched the same items); nothing was written.
     #[error("a condition failed; nothing was written")]

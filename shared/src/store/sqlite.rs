@@ -5,20 +5,54 @@
 //! hardening. The table mirrors the DynamoDB single table (`pk`, `sk`, attributes as JSON, `expires_at`
 //! as a column so expired rows are filtered and swept by index).
 //!
-//! rusqlite is synchronous: each call runs on the blocking pool behind one mutex-guarded connection
-//! (`BEGIN IMMEDIATE` also serialises writers from other processes, such as `entraide dump`).
+//! **Group commit.** Writes go to one writer thread through a bounded queue. The writer takes every
+//! transaction waiting (up to [`BATCH`]) into one SQLite transaction — each in its own savepoint, so a
+//! failed condition rolls back only itself and the later ones see exactly what the earlier ones wrote —
+//! and commits them with one fsync. A caller is answered only once its batch is durable. A full queue
+//! is refused at once ([`StoreError::Unavailable`], a `503`) instead of growing without bound.
+//!
+//! **Reads** run on the blocking pool on connections of their own (WAL lets them read while the writer
+//! writes); an in-memory database (tests) has one connection, shared with the writer. `BEGIN IMMEDIATE`
+//! also serialises the writer with other processes, such as `entraide dump`.
 
 use super::{GSI1PK, GSI1SK, IndexPage, Item, ItemStore, Key, StoreError, WriteOp, check_transaction, cond_holds};
 use crate::clock::UnixTime;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 
-/// The embedded adapter.
+/// Transactions committed together at most.
+pub const BATCH: usize = 256;
+/// Transactions waiting for the writer at most; beyond, writes are refused.
+pub const QUEUE: usize = 4096;
+/// Read connections of an on-disk database.
+const READERS: usize = 4;
+
+/// The embedded adapter. Cheap to clone: clones share the writer and the read connections.
 #[derive(Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    writer: SyncSender<Job>,
+    readers: Arc<Readers>,
+    next_reader: Arc<AtomicUsize>,
+    commits: Arc<AtomicUsize>,
+}
+
+enum Readers {
+    /// Connections of their own (on disk, WAL).
+    Own(Vec<Mutex<Connection>>),
+    /// The writer's connection (in memory).
+    Shared(Arc<Mutex<Connection>>),
+}
+
+/// What a write computes inside its savepoint, answered once its batch is committed.
+type Apply = Box<dyn FnOnce(&Connection) -> Result<usize, StoreError> + Send>;
+
+struct Job {
+    apply: Apply,
+    reply: tokio::sync::oneshot::Sender<Result<usize, StoreError>>,
 }
 
 const SCHEMA: &str = "
@@ -58,17 +92,29 @@ impl SqliteStore {
     /// Opens (creating if needed) `entraide.sqlite` in `dir`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Other(format!("creating the data directory: {e}")))?;
-        let conn = Connection::open(dir.join("entraide.sqlite")).map_err(err)?;
+        let path = dir.join("entraide.sqlite");
+        let conn = Connection::open(&path).map_err(err)?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;").map_err(err)?;
-        Self::with_connection(conn)
+        Self::prepare(&conn)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let c = Connection::open(&path).map_err(err)?;
+                c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;").map_err(err)?;
+                Ok(Mutex::new(c))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Self::start(Arc::new(Mutex::new(conn)), Readers::Own(readers)))
     }
 
-    /// A private in-memory database (tests).
+    /// A private in-memory database (tests): one connection, for the writer and the reads.
     pub fn in_memory() -> Result<Self, StoreError> {
-        Self::with_connection(Connection::open_in_memory().map_err(err)?)
+        let conn = Connection::open_in_memory().map_err(err)?;
+        Self::prepare(&conn)?;
+        let shared = Arc::new(Mutex::new(conn));
+        Ok(Self::start(shared.clone(), Readers::Shared(shared)))
     }
 
-    fn with_connection(conn: Connection) -> Result<Self, StoreError> {
+    fn prepare(conn: &Connection) -> Result<(), StoreError> {
         conn.execute_batch(SCHEMA).map_err(err)?;
         let has_gsi1: i64 =
             conn.query_row("SELECT count(*) FROM pragma_table_info('items') WHERE name = 'gsi1pk'", [], |r| r.get(0)).map_err(err)?;
@@ -76,21 +122,107 @@ impl SqliteStore {
             conn.execute_batch(&format!("BEGIN; {MIGRATE_GSI1} COMMIT;")).map_err(err)?;
         }
         conn.execute_batch(INDEXES).map_err(err)?;
-        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
+        Ok(())
     }
 
-    async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let conn = self.conn.clone();
+    fn start(writer_conn: Arc<Mutex<Connection>>, readers: Readers) -> Self {
+        let (writer, jobs) = std::sync::mpsc::sync_channel(QUEUE);
+        let commits = Arc::new(AtomicUsize::new(0));
+        let counted = commits.clone();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_loop(&writer_conn, &jobs, &counted))
+            .expect("the writer thread starts");
+        SqliteStore { writer, readers: Arc::new(readers), next_reader: Arc::default(), commits }
+    }
+
+    /// Batches the writer has written so far (one SQLite transaction and one fsync each), however many
+    /// writes each held.
+    pub fn commits(&self) -> usize {
+        self.commits.load(Relaxed)
+    }
+
+    /// A read, on the blocking pool, on one of the read connections.
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
+        let (readers, n) = (self.readers.clone(), self.next_reader.fetch_add(1, Relaxed));
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| StoreError::Other("sqlite connection poisoned".into()))?;
-            f(&mut guard)
+            let conn = match &*readers {
+                Readers::Own(pool) => &pool[n % pool.len()],
+                Readers::Shared(conn) => conn,
+            };
+            let guard = conn.lock().map_err(|_| StoreError::Other("sqlite connection poisoned".into()))?;
+            f(&guard)
         })
         .await
         .map_err(|e| StoreError::Other(format!("blocking task: {e}")))?
     }
+
+    /// A write, committed with whatever else is waiting; answered once durable.
+    async fn write(&self, apply: Apply) -> Result<usize, StoreError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        match self.writer.try_send(Job { apply, reply }) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(StoreError::Unavailable("the embedded store has too many writes waiting".into())),
+            Err(TrySendError::Disconnected(_)) => return Err(StoreError::Other("the sqlite writer stopped".into())),
+        }
+        answer.await.map_err(|_| StoreError::Other("the sqlite writer stopped".into()))?
+    }
+}
+
+/// The writer thread: batches of waiting jobs, one transaction and one commit each.
+fn write_loop(conn: &Mutex<Connection>, jobs: &Receiver<Job>, commits: &AtomicUsize) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let results = match conn.lock() {
+            Ok(conn) => commit_batch(&conn, batch.iter_mut().map(|j| std::mem::replace(&mut j.apply, Box::new(|_| Ok(0)))).collect()),
+            Err(_) => batch.iter().map(|_| Err(StoreError::Other("sqlite connection poisoned".into()))).collect(),
+        };
+        commits.fetch_add(1, Relaxed);
+        for (job, result) in batch.into_iter().zip(results) {
+            // A caller that gave up is no reason to stop.
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+/// Runs each write in its own savepoint of one transaction, then commits: the results, each the write's
+/// own (a failed one wrote nothing), or every one an error if the commit fails.
+fn commit_batch(conn: &Connection, applies: Vec<Apply>) -> Vec<Result<usize, StoreError>> {
+    let n = applies.len();
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let e = err(e);
+        return (0..n).map(|_| Err(e.clone())).collect();
+    }
+    let mut results = Vec::with_capacity(n);
+    for apply in applies {
+        if let Err(e) = conn.execute_batch("SAVEPOINT one") {
+            results.push(Err(err(e)));
+            continue;
+        }
+        let result = apply(conn);
+        let closed = if result.is_ok() { conn.execute_batch("RELEASE one") } else { conn.execute_batch("ROLLBACK TO one; RELEASE one") };
+        match closed {
+            Ok(()) => results.push(result),
+            Err(e) => {
+                // The transaction cannot go on: nothing of this batch is written.
+                let _ = conn.execute_batch("ROLLBACK");
+                let e = err(e);
+                return (0..n).map(|_| Err(e.clone())).collect();
+            }
+        }
+    }
+    if let Err(e) = conn.execute_batch("COMMIT") {
+        let _ = conn.execute_batch("ROLLBACK");
+        let e = err(e);
+        return results.into_iter().map(|r| r.and(Err(e.clone()))).collect();
+    }
+    results
 }
 
 fn row_to_item(pk: String, sk: String, attrs: String) -> Result<Item, StoreError> {
@@ -213,19 +345,18 @@ impl ItemStore for SqliteStore {
         if ops.is_empty() {
             return Ok(());
         }
-        self.run(move |c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(err)?;
+        self.write(Box::new(move |tx| {
             // Conditions are all checked against the state before the transaction, as DynamoDB does
             // (keys are distinct, so checking as we go is equivalent).
             for op in &ops {
-                let current = load(&tx, op.key())?;
+                let current = load(tx, op.key())?;
                 let cond = op.cond();
                 if !cond_holds(cond, current.as_ref(), now) {
-                    // Dropping `tx` rolls back.
+                    // The savepoint rolls back.
                     return Err(StoreError::Conflict);
                 }
                 match op {
-                    WriteOp::Put { item, .. } => save(&tx, item)?,
+                    WriteOp::Put { item, .. } => save(tx, item)?,
                     WriteOp::Update { key, set, .. } => {
                         let mut item = current.unwrap_or_else(|| Item::new(key.clone(), Map::new()));
                         for (k, v) in set {
@@ -235,7 +366,7 @@ impl ItemStore for SqliteStore {
                                 item.attrs.insert(k.clone(), v.clone());
                             }
                         }
-                        save(&tx, &item)?;
+                        save(tx, &item)?;
                     }
                     WriteOp::Delete { key, .. } => {
                         tx.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk]).map_err(err)?;
@@ -247,13 +378,14 @@ impl ItemStore for SqliteStore {
                             let was = item.attrs.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
                             item.attrs.insert(k.clone(), serde_json::json!(was + by));
                         }
-                        save(&tx, &item)?;
+                        save(tx, &item)?;
                     }
                 }
             }
-            tx.commit().map_err(err)
-        })
+            Ok(0)
+        }))
         .await
+        .map(|_| ())
     }
 
     async fn dump(&self) -> Result<Vec<Item>, StoreError> {
@@ -271,6 +403,9 @@ impl ItemStore for SqliteStore {
     }
 
     async fn sweep_expired(&self, now: UnixTime) -> Result<usize, StoreError> {
-        self.run(move |c| c.execute("DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1", params![now]).map_err(err)).await
+        self.write(Box::new(move |c| {
+            c.execute("DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1", params![now]).map_err(err)
+        }))
+        .await
     }
 }
