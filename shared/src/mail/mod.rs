@@ -37,7 +37,7 @@ impl std::fmt::Debug for OutgoingMail {
 }
 
 /// A mail could not be handed to the mail service. Carries the service's error code only.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("mail not sent: {0}")]
 pub struct MailError(pub String);
 

@@ -3,8 +3,13 @@
 //!
 //! The outbox stands for the recipients' mailboxes, so it is kept apart from the store and is not part of
 //! `entraide dump`. In AWS we never keep sent mail.
+//!
+//! Mails are written like the store's writes ([`crate::store::group`]): one writer thread commits every
+//! mail waiting in one transaction, off the async workers; on disk the list reads on a WAL connection
+//! of its own.
 
 use super::{MailError, Mailer, OutgoingMail};
+use crate::store::group::{GroupError, GroupWriter};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 use std::path::Path;
@@ -22,36 +27,62 @@ pub struct StoredMail {
     pub sent_at: i64,
 }
 
-/// The outbox adapter.
+/// The outbox adapter. Cheap to clone.
 #[derive(Clone)]
 pub struct Outbox {
-    conn: Arc<Mutex<Connection>>,
+    writer: GroupWriter<MailError>,
+    /// For the list: a connection of its own on disk, the writer's in memory.
+    reader: Arc<Mutex<Connection>>,
+}
+
+impl GroupError for MailError {
+    fn sqlite(e: rusqlite::Error) -> Self {
+        MailError(e.to_string())
+    }
+    fn busy() -> Self {
+        MailError("the outbox has too many mails waiting".into())
+    }
+    fn stopped() -> Self {
+        MailError("the outbox writer stopped".into())
+    }
+}
+
+fn sqlite(e: rusqlite::Error) -> MailError {
+    MailError(e.to_string())
 }
 
 impl Outbox {
     pub fn open(dir: &Path) -> Result<Self, MailError> {
         std::fs::create_dir_all(dir).map_err(|e| MailError(format!("creating the data directory: {e}")))?;
-        Self::with(Connection::open(dir.join("outbox.sqlite")).map_err(|e| MailError(e.to_string()))?)
+        let path = dir.join("outbox.sqlite");
+        let conn = Connection::open(&path).map_err(sqlite)?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").map_err(sqlite)?;
+        Self::prepare(&conn)?;
+        let reader = Connection::open(&path).map_err(sqlite)?;
+        reader.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;").map_err(sqlite)?;
+        Ok(Outbox { writer: GroupWriter::start("outbox-writer", Arc::new(Mutex::new(conn))), reader: Arc::new(Mutex::new(reader)) })
     }
 
     pub fn in_memory() -> Result<Self, MailError> {
-        Self::with(Connection::open_in_memory().map_err(|e| MailError(e.to_string()))?)
+        let conn = Connection::open_in_memory().map_err(sqlite)?;
+        Self::prepare(&conn)?;
+        let shared = Arc::new(Mutex::new(conn));
+        Ok(Outbox { writer: GroupWriter::start("outbox-writer", shared.clone()), reader: shared })
     }
 
-    fn with(conn: Connection) -> Result<Self, MailError> {
+    fn prepare(conn: &Connection) -> Result<(), MailError> {
         conn.execute_batch(
             "PRAGMA busy_timeout = 5000;
              CREATE TABLE IF NOT EXISTS outbox (
                 id INTEGER PRIMARY KEY AUTOINCREMENT, recipient TEXT NOT NULL, subject TEXT NOT NULL,
                 text TEXT NOT NULL, html TEXT NOT NULL, links TEXT NOT NULL, sent_at INTEGER NOT NULL)",
         )
-        .map_err(|e| MailError(e.to_string()))?;
-        Ok(Outbox { conn: Arc::new(Mutex::new(conn)) })
+        .map_err(sqlite)
     }
 
     /// Every message, oldest first.
     pub fn list(&self) -> Result<Vec<StoredMail>, MailError> {
-        let conn = self.conn.lock().map_err(|_| MailError("outbox poisoned".into()))?;
+        let conn = self.reader.lock().map_err(|_| MailError("outbox poisoned".into()))?;
         let mut stmt = conn
             .prepare("SELECT id, recipient, subject, text, html, links, sent_at FROM outbox ORDER BY id")
             .map_err(|e| MailError(e.to_string()))?;
@@ -78,12 +109,57 @@ impl Mailer for Outbox {
     async fn send(&self, mail: &OutgoingMail) -> Result<String, MailError> {
         let links = serde_json::to_string(&mail.links).map_err(|e| MailError(e.to_string()))?;
         let now = crate::clock::Clock::now(&crate::clock::SystemClock);
-        let conn = self.conn.lock().map_err(|_| MailError("outbox poisoned".into()))?;
-        conn.execute(
-            "INSERT INTO outbox (recipient, subject, text, html, links, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![mail.to.as_str(), mail.subject, mail.text, mail.html, links, now],
-        )
-        .map_err(|e| MailError(e.to_string()))?;
-        Ok(format!("outbox-{}", conn.last_insert_rowid()))
+        let (to, subject, text, html) = (mail.to.as_str().to_owned(), mail.subject.clone(), mail.text.clone(), mail.html.clone());
+        let id = self
+            .writer
+            .write(Box::new(move |c| {
+                c.execute(
+                    "INSERT INTO outbox (recipient, subject, text, html, links, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![to, subject, text, html, links, now],
+                )
+                .map_err(sqlite)?;
+                Ok(c.last_insert_rowid())
+            }))
+            .await?;
+        Ok(format!("outbox-{id}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_mails_are_all_kept_with_ids_of_their_own_and_share_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::open(dir.path()).unwrap();
+        let sends: Vec<_> = (0..200)
+            .map(|i| {
+                let outbox = outbox.clone();
+                tokio::spawn(async move {
+                    let mail = OutgoingMail {
+                        to: crate::domain::Email::parse(&format!("m{i}@example.org")).unwrap(),
+                        subject: format!("n°{i}"),
+                        text: "texte".into(),
+                        html: "<p>texte</p>".into(),
+                        links: vec![],
+                    };
+                    outbox.send(&mail).await.unwrap()
+                })
+            })
+            .collect();
+        let mut ids = Vec::new();
+        for s in sends {
+            ids.push(s.await.unwrap());
+        }
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 200, "each mail its own id");
+        assert!(outbox.writer.commits() < 200, "{} commits for 200 mails at once", outbox.writer.commits());
+        drop(outbox);
+        let reopened = Outbox::open(dir.path()).unwrap();
+        let listed = reopened.list().unwrap();
+        assert_eq!(listed.len(), 200);
+        assert!(listed.iter().all(|m| m.subject == format!("n°{}", &m.to[1..m.to.find('@').unwrap()])), "each mail whole");
     }
 }

@@ -11,6 +11,8 @@
 
 pub mod dynamo;
 #[cfg(feature = "embedded")]
+pub mod group;
+#[cfg(feature = "embedded")]
 pub mod sqlite;
 
 use crate::clock::UnixTime;

@@ -5,39 +5,44 @@
 //! hardening. The table mirrors the DynamoDB single table (`pk`, `sk`, attributes as JSON, `expires_at`
 //! as a column so expired rows are filtered and swept by index).
 //!
-//! **Group commit.** Writes go to one writer thread through a bounded queue. The writer takes every
-//! transaction waiting (up to [`BATCH`]) into one SQLite transaction — each in its own savepoint, so a
-//! failed condition rolls back only itself and the later ones see exactly what the earlier ones wrote —
-//! and commits them with one fsync. A caller is answered only once its batch is durable. A full queue
-//! is refused at once ([`StoreError::Unavailable`], a `503`) instead of growing without bound.
+//! **Group commit** ([`super::group`]): writes go to one writer thread, which commits every transaction
+//! waiting together, each in its own savepoint, with one fsync; a caller is answered only once its batch
+//! is durable, and a full queue is refused at once ([`StoreError::Unavailable`], a `503`).
 //!
 //! **Reads** run on the blocking pool on connections of their own (WAL lets them read while the writer
 //! writes); an in-memory database (tests) has one connection, shared with the writer. `BEGIN IMMEDIATE`
 //! also serialises the writer with other processes, such as `entraide dump`.
 
+use super::group::{GroupError, GroupWriter};
 use super::{GSI1PK, GSI1SK, IndexPage, Item, ItemStore, Key, StoreError, WriteOp, check_transaction, cond_holds};
 use crate::clock::UnixTime;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 
-/// Transactions committed together at most.
-pub const BATCH: usize = 256;
-/// Transactions waiting for the writer at most; beyond, writes are refused.
-pub const QUEUE: usize = 4096;
 /// Read connections of an on-disk database.
 const READERS: usize = 4;
 
 /// The embedded adapter. Cheap to clone: clones share the writer and the read connections.
 #[derive(Clone)]
 pub struct SqliteStore {
-    writer: SyncSender<Job>,
+    writer: GroupWriter<StoreError>,
     readers: Arc<Readers>,
     next_reader: Arc<AtomicUsize>,
-    commits: Arc<AtomicUsize>,
+}
+
+impl GroupError for StoreError {
+    fn sqlite(e: rusqlite::Error) -> Self {
+        err(e)
+    }
+    fn busy() -> Self {
+        StoreError::Unavailable("the embedded store has too many writes waiting".into())
+    }
+    fn stopped() -> Self {
+        StoreError::Other("the sqlite writer stopped".into())
+    }
 }
 
 enum Readers {
@@ -45,14 +50,6 @@ enum Readers {
     Own(Vec<Mutex<Connection>>),
     /// The writer's connection (in memory).
     Shared(Arc<Mutex<Connection>>),
-}
-
-/// What a write computes inside its savepoint, answered once its batch is committed.
-type Apply = Box<dyn FnOnce(&Connection) -> Result<usize, StoreError> + Send>;
-
-struct Job {
-    apply: Apply,
-    reply: tokio::sync::oneshot::Sender<Result<usize, StoreError>>,
 }
 
 const SCHEMA: &str = "
@@ -126,20 +123,13 @@ impl SqliteStore {
     }
 
     fn start(writer_conn: Arc<Mutex<Connection>>, readers: Readers) -> Self {
-        let (writer, jobs) = std::sync::mpsc::sync_channel(QUEUE);
-        let commits = Arc::new(AtomicUsize::new(0));
-        let counted = commits.clone();
-        std::thread::Builder::new()
-            .name("sqlite-writer".into())
-            .spawn(move || write_loop(&writer_conn, &jobs, &counted))
-            .expect("the writer thread starts");
-        SqliteStore { writer, readers: Arc::new(readers), next_reader: Arc::default(), commits }
+        SqliteStore { writer: GroupWriter::start("sqlite-writer", writer_conn), readers: Arc::new(readers), next_reader: Arc::default() }
     }
 
     /// Batches the writer has written so far (one SQLite transaction and one fsync each), however many
     /// writes each held.
     pub fn commits(&self) -> usize {
-        self.commits.load(Relaxed)
+        self.writer.commits()
     }
 
     /// A read, on the blocking pool, on one of the read connections.
@@ -156,73 +146,6 @@ impl SqliteStore {
         .await
         .map_err(|e| StoreError::Other(format!("blocking task: {e}")))?
     }
-
-    /// A write, committed with whatever else is waiting; answered once durable.
-    async fn write(&self, apply: Apply) -> Result<usize, StoreError> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        match self.writer.try_send(Job { apply, reply }) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => return Err(StoreError::Unavailable("the embedded store has too many writes waiting".into())),
-            Err(TrySendError::Disconnected(_)) => return Err(StoreError::Other("the sqlite writer stopped".into())),
-        }
-        answer.await.map_err(|_| StoreError::Other("the sqlite writer stopped".into()))?
-    }
-}
-
-/// The writer thread: batches of waiting jobs, one transaction and one commit each.
-fn write_loop(conn: &Mutex<Connection>, jobs: &Receiver<Job>, commits: &AtomicUsize) {
-    while let Ok(first) = jobs.recv() {
-        let mut batch = vec![first];
-        while batch.len() < BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        let results = match conn.lock() {
-            Ok(conn) => commit_batch(&conn, batch.iter_mut().map(|j| std::mem::replace(&mut j.apply, Box::new(|_| Ok(0)))).collect()),
-            Err(_) => batch.iter().map(|_| Err(StoreError::Other("sqlite connection poisoned".into()))).collect(),
-        };
-        commits.fetch_add(1, Relaxed);
-        for (job, result) in batch.into_iter().zip(results) {
-            // A caller that gave up is no reason to stop.
-            let _ = job.reply.send(result);
-        }
-    }
-}
-
-/// Runs each write in its own savepoint of one transaction, then commits: the results, each the write's
-/// own (a failed one wrote nothing), or every one an error if the commit fails.
-fn commit_batch(conn: &Connection, applies: Vec<Apply>) -> Vec<Result<usize, StoreError>> {
-    let n = applies.len();
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        let e = err(e);
-        return (0..n).map(|_| Err(e.clone())).collect();
-    }
-    let mut results = Vec::with_capacity(n);
-    for apply in applies {
-        if let Err(e) = conn.execute_batch("SAVEPOINT one") {
-            results.push(Err(err(e)));
-            continue;
-        }
-        let result = apply(conn);
-        let closed = if result.is_ok() { conn.execute_batch("RELEASE one") } else { conn.execute_batch("ROLLBACK TO one; RELEASE one") };
-        match closed {
-            Ok(()) => results.push(result),
-            Err(e) => {
-                // The transaction cannot go on: nothing of this batch is written.
-                let _ = conn.execute_batch("ROLLBACK");
-                let e = err(e);
-                return (0..n).map(|_| Err(e.clone())).collect();
-            }
-        }
-    }
-    if let Err(e) = conn.execute_batch("COMMIT") {
-        let _ = conn.execute_batch("ROLLBACK");
-        let e = err(e);
-        return results.into_iter().map(|r| r.and(Err(e.clone()))).collect();
-    }
-    results
 }
 
 fn row_to_item(pk: String, sk: String, attrs: String) -> Result<Item, StoreError> {
@@ -345,47 +268,48 @@ impl ItemStore for SqliteStore {
         if ops.is_empty() {
             return Ok(());
         }
-        self.write(Box::new(move |tx| {
-            // Conditions are all checked against the state before the transaction, as DynamoDB does
-            // (keys are distinct, so checking as we go is equivalent).
-            for op in &ops {
-                let current = load(tx, op.key())?;
-                let cond = op.cond();
-                if !cond_holds(cond, current.as_ref(), now) {
-                    // The savepoint rolls back.
-                    return Err(StoreError::Conflict);
-                }
-                match op {
-                    WriteOp::Put { item, .. } => save(tx, item)?,
-                    WriteOp::Update { key, set, .. } => {
-                        let mut item = current.unwrap_or_else(|| Item::new(key.clone(), Map::new()));
-                        for (k, v) in set {
-                            if v.is_null() {
-                                item.attrs.remove(k);
-                            } else {
-                                item.attrs.insert(k.clone(), v.clone());
+        self.writer
+            .write(Box::new(move |tx| {
+                // Conditions are all checked against the state before the transaction, as DynamoDB does
+                // (keys are distinct, so checking as we go is equivalent).
+                for op in &ops {
+                    let current = load(tx, op.key())?;
+                    let cond = op.cond();
+                    if !cond_holds(cond, current.as_ref(), now) {
+                        // The savepoint rolls back.
+                        return Err(StoreError::Conflict);
+                    }
+                    match op {
+                        WriteOp::Put { item, .. } => save(tx, item)?,
+                        WriteOp::Update { key, set, .. } => {
+                            let mut item = current.unwrap_or_else(|| Item::new(key.clone(), Map::new()));
+                            for (k, v) in set {
+                                if v.is_null() {
+                                    item.attrs.remove(k);
+                                } else {
+                                    item.attrs.insert(k.clone(), v.clone());
+                                }
                             }
+                            save(tx, &item)?;
                         }
-                        save(tx, &item)?;
-                    }
-                    WriteOp::Delete { key, .. } => {
-                        tx.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk]).map_err(err)?;
-                    }
-                    WriteOp::Check { .. } => {}
-                    WriteOp::Add { key, counters } => {
-                        let mut item = current.unwrap_or_else(|| Item::new(key.clone(), Map::new()));
-                        for (k, by) in counters {
-                            let was = item.attrs.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
-                            item.attrs.insert(k.clone(), serde_json::json!(was + by));
+                        WriteOp::Delete { key, .. } => {
+                            tx.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk]).map_err(err)?;
                         }
-                        save(tx, &item)?;
+                        WriteOp::Check { .. } => {}
+                        WriteOp::Add { key, counters } => {
+                            let mut item = current.unwrap_or_else(|| Item::new(key.clone(), Map::new()));
+                            for (k, by) in counters {
+                                let was = item.attrs.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
+                                item.attrs.insert(k.clone(), serde_json::json!(was + by));
+                            }
+                            save(tx, &item)?;
+                        }
                     }
                 }
-            }
-            Ok(0)
-        }))
-        .await
-        .map(|_| ())
+                Ok(0)
+            }))
+            .await
+            .map(|_| ())
     }
 
     async fn dump(&self) -> Result<Vec<Item>, StoreError> {
@@ -403,9 +327,9 @@ impl ItemStore for SqliteStore {
     }
 
     async fn sweep_expired(&self, now: UnixTime) -> Result<usize, StoreError> {
-        self.write(Box::new(move |c| {
-            c.execute("DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1", params![now]).map_err(err)
-        }))
-        .await
+        let deleted = self.writer.write(Box::new(move |c| {
+            c.execute("DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1", params![now]).map(|n| n as i64).map_err(err)
+        }));
+        deleted.await.map(|n| n as usize)
     }
 }
