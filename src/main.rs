@@ -108,7 +108,7 @@ async fn serve(
     tracing::info!(store = store_kind, mail = mail_kind, "ready");
     // Tests read this line to learn the port when started with --port 0.
     println!("Entraide is listening on http://{addr} (outbox: http://{addr}/outbox)");
-    axum::serve(listener, app(AppState { deps, outbox }))
+    axum::serve(listener, app(AppState::new(deps, outbox)))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -18,12 +18,24 @@ use std::time::Instant;
 
 pub use shared::routes::{FUNCTIONS, Function, ROUTES, Route};
 
+/// API requests served at once at most: beyond, a request is refused at once (`503 overloaded`,
+/// `Retry-After`) rather than queued, so that those accepted keep their latency.
+pub const MAX_IN_FLIGHT: usize = 512;
+
 /// What the router shares with every request.
 #[derive(Clone)]
 pub struct AppState {
     pub deps: Arc<Deps>,
     /// The local outbox, when mail is not going to an SES endpoint.
     pub outbox: Option<Outbox>,
+    /// One permit per API request being served.
+    pub in_flight: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    pub fn new(deps: Arc<Deps>, outbox: Option<Outbox>) -> Self {
+        AppState { deps, outbox, in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)) }
+    }
 }
 
 /// The whole local application.
@@ -59,6 +71,9 @@ fn json_error(err: &AppError) -> Response<AxumBody> {
     *resp.status_mut() = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
     resp.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
+    if err.status() == 503 {
+        resp.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
+    }
     resp
 }
 
@@ -69,6 +84,10 @@ async fn dispatch(State(state): State<AppState>, req: Request<AxumBody>) -> Resp
     if !path.starts_with("/api/") {
         return crate::pages::not_found();
     }
+    // Held until the answer is built; none left means the server is at capacity.
+    let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {
+        return json_error(&AppError::Overloaded);
+    };
     let (route, params) = match resolve(req.method().as_str(), &path) {
         Resolved::Found(route, params) => (route, params),
         unknown => {

@@ -275,3 +275,20 @@ async fn the_local_trigger_runs_a_matching_pass_and_the_request_shows_it() {
     let (_, again) = a.call("POST", "/api/_local/match", None, None).await;
     assert_eq!(again["proposed"], 0);
 }
+
+#[tokio::test]
+async fn at_capacity_the_runner_refuses_at_once_with_a_503_to_retry_and_serves_again_after() {
+    let app = TestApp::new();
+    // Every permit taken, as by that many requests being served.
+    let busy = app.in_flight.clone().try_acquire_many_owned(entraide::router::MAX_IN_FLIGHT as u32).unwrap();
+    let (status, body, headers) = app.raw("GET", "/api/taxonomy", vec![], None).await;
+    assert_eq!(status, 503);
+    assert_eq!(headers["retry-after"], "1");
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["error"]["code"], "overloaded", "{body}");
+    // Pages and assets are not API work: still served.
+    assert_eq!(app.raw("GET", "/", vec![], None).await.0, 200);
+    drop(busy);
+    assert_eq!(app.raw("GET", "/api/taxonomy", vec![], None).await.0, 200);
+    assert_eq!(app.in_flight.available_permits(), entraide::router::MAX_IN_FLIGHT, "every permit is given back");
+}

@@ -29,6 +29,9 @@ pub enum AppError {
     /// 429.
     #[error("too many requests")]
     TooManyRequests,
+    /// More requests at once than the server takes: refused before any work, 503.
+    #[error("the service is at capacity; nothing was changed, please try again in a moment")]
+    Overloaded,
     /// A dependency (mail, store) is unavailable; nothing was half-written: 503.
     #[error("service unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -65,7 +68,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => 413,
             AppError::Invalid { .. } => 422,
             AppError::TooManyRequests => 429,
-            AppError::Unavailable(_) => 503,
+            AppError::Overloaded | AppError::Unavailable(_) => 503,
             AppError::Unexpected(_) => 500,
         }
     }
@@ -78,6 +81,7 @@ impl AppError {
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::TooManyRequests => "too_many_requests",
+            AppError::Overloaded => "overloaded",
             AppError::Unavailable(_) => "unavailable",
             AppError::Unexpected(_) => "internal",
         }

@@ -14,6 +14,8 @@ use tower::ServiceExt;
 pub struct TestApp {
     pub t: TestDeps,
     pub router: axum::Router,
+    /// The router's permits for requests in flight.
+    pub in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl TestApp {
@@ -27,8 +29,9 @@ impl TestApp {
 
     /// The application over given dependencies (e.g. DynamoDB Local's).
     pub fn on(t: TestDeps) -> Self {
-        let router = app(AppState { deps: Arc::new(t.deps.clone()), outbox: Some(t.outbox.clone()) });
-        TestApp { t, router }
+        let state = AppState::new(Arc::new(t.deps.clone()), Some(t.outbox.clone()));
+        let in_flight = state.in_flight.clone();
+        TestApp { t, router: app(state), in_flight }
     }
 
     pub async fn raw(&self, method: &str, path: &str, body: Vec<u8>, session: Option<&str>) -> (u16, Vec<u8>, axum::http::HeaderMap) {
