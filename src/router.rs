@@ -71,8 +71,8 @@ fn json_error(err: &AppError) -> Response<AxumBody> {
     *resp.status_mut() = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
     resp.headers_mut().insert("cache-control", HeaderValue::from_static("no-store"));
-    if err.status() == 503 {
-        resp.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
+    if let Some(seconds) = err.retry_after() {
+        resp.headers_mut().insert("retry-after", HeaderValue::from_static(seconds));
     }
     resp
 }

@@ -73,6 +73,12 @@ impl AppError {
         }
     }
 
+    /// The `Retry-After` header the answer carries, in seconds: a 503 (overloaded, or a dependency
+    /// down) is worth trying again shortly; nothing else is a matter of seconds.
+    pub fn retry_after(&self) -> Option<&'static str> {
+        (self.status() == 503).then_some("1")
+    }
+
     /// The machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {

@@ -55,9 +55,8 @@ pub fn respond(result: Result<Response<Body>, AppError>) -> Response<Body> {
         Err(e) => {
             e.log();
             let mut response = json(e.status(), &e.body());
-            // Overloaded or a dependency down: nothing was changed, and trying again shortly is right.
-            if e.status() == 503 {
-                response.headers_mut().insert("retry-after", lambda_http::http::HeaderValue::from_static("1"));
+            if let Some(seconds) = e.retry_after() {
+                response.headers_mut().insert("retry-after", lambda_http::http::HeaderValue::from_static(seconds));
             }
             response
         }

@@ -177,11 +177,7 @@ impl<'a> Rules<'a> {
     /// the caller's index), else `None`.
     fn metres(&self, o: u32, r: usize) -> Option<i64> {
         let (offer, request) = (&self.offers[o as usize], &self.requests[r]);
-        // The same rules as `eligible`, on the precomputed bit sets.
-        let fits = match self.accepts[o as usize] {
-            Some((mask, max)) => request.children.len() <= max && self.wants[r] & !mask == 0,
-            None => request.children.is_empty(),
-        };
+        let fits = fits(self.accepts[o as usize], request.children.len(), self.wants[r]);
         // A degree of latitude is 111 km everywhere: most far offers fail this before any trigonometry.
         let near = offer.points.iter().any(|p| (p.0 - request.point.0).abs() * 111.19 <= offer.radius_km);
         if !fits || !near || offer.free == 0 {
@@ -193,6 +189,15 @@ impl<'a> Rules<'a> {
 
     fn cost(&self, o: u32, metres: i64) -> i64 {
         self.class[o as usize] * CLASS_WEIGHT + metres
+    }
+}
+
+/// The child-care rules of `eligible` on precomputed bit sets: no more children than the offer takes,
+/// every child's age range accepted; an offer without child care takes none.
+fn fits(accepts: Option<(u64, usize)>, children: usize, wants: u64) -> bool {
+    match accepts {
+        Some((mask, max)) => children <= max && wants & !mask == 0,
+        None => children == 0,
     }
 }
 
@@ -312,11 +317,7 @@ impl<'a> Index<'a> {
             let (seen, stamp) = (&mut self.seen, self.stamp);
             let (count, wants) = (request.children.len(), rules.wants[r]);
             let accept = |o: u32, t: &Terms, site_km: f64| {
-                let fits = match t.accepts {
-                    Some((mask, max)) => count <= max && wants & !mask == 0,
-                    None => count == 0,
-                };
-                if !fits || (blocked && rules.blocked.contains(&(o, r as u32))) {
+                if !fits(t.accepts, count, wants) || (blocked && rules.blocked.contains(&(o, r as u32))) {
                     return None;
                 }
                 let km = if t.several_points {
