@@ -56,7 +56,7 @@ impl Outbox {
         std::fs::create_dir_all(dir).map_err(|e| MailError(format!("creating the data directory: {e}")))?;
         let path = dir.join("outbox.sqlite");
         let conn = Connection::open(&path).map_err(sqlite)?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;").map_err(sqlite)?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;").map_err(sqlite)?;
         Self::prepare(&conn)?;
         let reader = Connection::open(&path).map_err(sqlite)?;
         reader.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;").map_err(sqlite)?;
@@ -113,11 +113,9 @@ impl Mailer for Outbox {
         let id = self
             .writer
             .write(Box::new(move |c| {
-                c.execute(
-                    "INSERT INTO outbox (recipient, subject, text, html, links, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![to, subject, text, html, links, now],
-                )
-                .map_err(sqlite)?;
+                c.prepare_cached("INSERT INTO outbox (recipient, subject, text, html, links, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                    .and_then(|mut stmt| stmt.execute(params![to, subject, text, html, links, now]))
+                    .map_err(sqlite)?;
                 Ok(c.last_insert_rowid())
             }))
             .await?;

@@ -16,6 +16,9 @@ pub const MEMBER_TTL: i64 = 30 * DAY;
 
 /// The most items one member may own (profile included); bounds export and erasure.
 pub const MAX_MEMBER_ITEMS: usize = 1000;
+// A member's whole partition is read on the calling thread by the embedded store.
+#[cfg(feature = "embedded")]
+const _: () = assert!(MAX_MEMBER_ITEMS < crate::store::sqlite::INLINE_ROWS);
 
 stored_enum! {
     pub enum MemberStatus {

@@ -24,6 +24,10 @@ use std::sync::{Arc, Mutex};
 
 /// Read connections of an on-disk database.
 const READERS: usize = 4;
+/// Rows a read may return and still run on the calling thread (see `SqliteStore::run`): a member's whole
+/// partition (1,000 items at most, `records::member::MAX_MEMBER_ITEMS`), or a page of a search. The
+/// matching run's reads of whole index partitions are longer.
+pub const INLINE_ROWS: usize = 1_001;
 
 /// The embedded adapter. Cheap to clone: clones share the writer and the read connections.
 #[derive(Clone)]
@@ -62,7 +66,6 @@ const SCHEMA: &str = "
         gsi1sk TEXT,
         PRIMARY KEY (pk, sk)
     ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS items_by_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
 ";
 
 /// Data directories created before the secondary index get its columns, filled from the attributes.
@@ -72,7 +75,34 @@ const MIGRATE_GSI1: &str = "
     UPDATE items SET gsi1pk = json_extract(attrs, '$.gsi1pk'), gsi1sk = json_extract(attrs, '$.gsi1sk');
 ";
 
-const INDEXES: &str = "CREATE INDEX IF NOT EXISTS items_by_gsi1 ON items (gsi1pk, gsi1sk) WHERE gsi1pk IS NOT NULL;";
+const INDEXES: &str = "
+    CREATE INDEX IF NOT EXISTS items_by_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS items_by_gsi1 ON items (gsi1pk, gsi1sk) WHERE gsi1pk IS NOT NULL;
+";
+
+/// Every connection keeps the plan it prepared. Without this, SQLite marks a statement whose plan could
+/// depend on a bound value (here: every read with an `ORDER BY`) to be prepared again whenever a new value
+/// is bound — on every call, a tenth of a burst's CPU. The plans are the same for every value here.
+fn stable_plans(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).map(|_| ())
+}
+
+// The reads, each prepared once per connection.
+const GET: &str = "SELECT attrs FROM items WHERE pk = ?1 AND sk = ?2";
+const QUERY_PREFIX: &str = "SELECT pk, sk, attrs FROM items
+    WHERE pk = ?1 AND substr(sk, 1, length(?2)) = ?2 AND (expires_at IS NULL OR expires_at > ?3)
+    ORDER BY sk";
+const QUERY_INDEX: &str = "SELECT pk, sk, attrs FROM items
+    WHERE gsi1pk = ?1 AND (expires_at IS NULL OR expires_at > ?2)
+    ORDER BY gsi1sk, pk, sk";
+// The range on `gsi1sk` lets SQLite seek to the prefix rather than scan a dense cell (keys are ASCII, so
+// each key with the prefix sorts below the prefix followed by the highest code point); substr() keeps it
+// exact, rather than LIKE, as sort keys may contain `%` or `_`.
+const QUERY_INDEX_PAGE: &str = "SELECT pk, sk, attrs FROM items
+    WHERE gsi1pk = ?1 AND gsi1sk >= ?2 AND gsi1sk < ?2 || char(1114111)
+    AND substr(gsi1sk, 1, length(?2)) = ?2 AND gsi1sk > ?3
+    AND (expires_at IS NULL OR expires_at > ?4)
+    ORDER BY gsi1sk, pk, sk";
 
 fn err(e: rusqlite::Error) -> StoreError {
     match e {
@@ -91,12 +121,18 @@ impl SqliteStore {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Other(format!("creating the data directory: {e}")))?;
         let path = dir.join("entraide.sqlite");
         let conn = Connection::open(&path).map_err(err)?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;").map_err(err)?;
+        // Savepoints' sub-journals in memory: a batch of writes is one transaction, and what each of its
+        // savepoints would roll back need not go through a temporary file.
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY;")
+            .map_err(err)?;
         Self::prepare(&conn)?;
         let readers = (0..READERS)
             .map(|_| {
                 let c = Connection::open(&path).map_err(err)?;
-                c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;").map_err(err)?;
+                // Pages read through a map of the file: a read transaction after a commit starts with an
+                // empty page cache, and copying each page in again was a burst's largest kernel cost.
+                c.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON; PRAGMA mmap_size = 268435456;").map_err(err)?;
+                stable_plans(&c).map_err(err)?;
                 Ok(Mutex::new(c))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -112,6 +148,7 @@ impl SqliteStore {
     }
 
     fn prepare(conn: &Connection) -> Result<(), StoreError> {
+        stable_plans(conn).map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
         let has_gsi1: i64 =
             conn.query_row("SELECT count(*) FROM pragma_table_info('items') WHERE name = 'gsi1pk'", [], |r| r.get(0)).map_err(err)?;
@@ -132,9 +169,25 @@ impl SqliteStore {
         self.writer.commits()
     }
 
-    /// A read, on the blocking pool, on one of the read connections.
-    async fn run<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static) -> Result<T, StoreError> {
+    /// A read of at most `rows` rows. A short one runs at once on the calling thread, on a read
+    /// connection nobody holds: from the page cache it takes microseconds, less than handing it to
+    /// another thread and back (two context switches, which dominated a burst's profile). A long one, or
+    /// one finding every connection taken, goes to the blocking pool.
+    async fn run<T: Send + 'static>(
+        &self,
+        rows: usize,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
         let (readers, n) = (self.readers.clone(), self.next_reader.fetch_add(1, Relaxed));
+        if rows <= INLINE_ROWS {
+            let free = match &*readers {
+                Readers::Own(pool) => (0..pool.len()).find_map(|i| pool[(n + i) % pool.len()].try_lock().ok()),
+                Readers::Shared(conn) => conn.try_lock().ok(),
+            };
+            if let Some(conn) = free {
+                return f(&conn);
+            }
+        }
         tokio::task::spawn_blocking(move || {
             let conn = match &*readers {
                 Readers::Own(pool) => &pool[n % pool.len()],
@@ -148,6 +201,18 @@ impl SqliteStore {
     }
 }
 
+/// The first `n` rows of a read, in its order (stepping stops there).
+fn first_rows(c: &Connection, sql: &str, params: &[&dyn rusqlite::ToSql], n: usize) -> Result<Vec<Item>, StoreError> {
+    let mut stmt = c.prepare_cached(sql).map_err(err)?;
+    let mut rows = stmt.query(params).map_err(err)?;
+    let mut items = Vec::new();
+    while items.len() < n {
+        let Some(row) = rows.next().map_err(err)? else { break };
+        items.push(row_to_item(row.get(0).map_err(err)?, row.get(1).map_err(err)?, row.get(2).map_err(err)?)?);
+    }
+    Ok(items)
+}
+
 fn row_to_item(pk: String, sk: String, attrs: String) -> Result<Item, StoreError> {
     let attrs: Map<String, Value> = serde_json::from_str(&attrs).map_err(|e| StoreError::Corrupt(format!("sqlite row: {e}")))?;
     Ok(Item::new(Key { pk, sk }, attrs))
@@ -155,7 +220,8 @@ fn row_to_item(pk: String, sk: String, attrs: String) -> Result<Item, StoreError
 
 fn load(tx: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
     let row = tx
-        .query_row("SELECT attrs FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk], |r| r.get::<_, String>(0))
+        .prepare_cached(GET)
+        .and_then(|mut stmt| stmt.query_row(params![key.pk, key.sk], |r| r.get::<_, String>(0)))
         .optional()
         .map_err(err)?;
     row.map(|attrs| row_to_item(key.pk.clone(), key.sk.clone(), attrs)).transpose()
@@ -164,12 +230,12 @@ fn load(tx: &Connection, key: &Key) -> Result<Option<Item>, StoreError> {
 fn save(tx: &Connection, item: &Item) -> Result<(), StoreError> {
     let attrs = serde_json::to_string(&item.attrs).map_err(|e| StoreError::Other(e.to_string()))?;
     let index = |name: &str| item.attrs.get(name).and_then(Value::as_str).map(str::to_owned);
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO items (pk, sk, expires_at, attrs, gsi1pk, gsi1sk) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (pk, sk) DO UPDATE SET expires_at = excluded.expires_at, attrs = excluded.attrs,
              gsi1pk = excluded.gsi1pk, gsi1sk = excluded.gsi1sk",
-        params![item.key.pk, item.key.sk, item.expires_at(), attrs, index(GSI1PK), index(GSI1SK)],
     )
+    .and_then(|mut stmt| stmt.execute(params![item.key.pk, item.key.sk, item.expires_at(), attrs, index(GSI1PK), index(GSI1SK)]))
     .map_err(err)?;
     Ok(())
 }
@@ -178,27 +244,14 @@ fn save(tx: &Connection, item: &Item) -> Result<(), StoreError> {
 impl ItemStore for SqliteStore {
     async fn get(&self, key: &Key, now: UnixTime) -> Result<Option<Item>, StoreError> {
         let key = key.clone();
-        self.run(move |c| Ok(load(c, &key)?.filter(|i| i.is_live(now)))).await
+        self.run(1, move |c| Ok(load(c, &key)?.filter(|i| i.is_live(now)))).await
     }
 
     async fn query_prefix(&self, pk: &str, sk_prefix: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
         let (pk, prefix) = (pk.to_owned(), sk_prefix.to_owned());
-        self.run(move |c| {
-            // substr() rather than LIKE: sort keys may contain `%` or `_`.
-            let mut stmt = c
-                .prepare(
-                    "SELECT pk, sk, attrs FROM items
-                     WHERE pk = ?1 AND substr(sk, 1, length(?2)) = ?2 AND (expires_at IS NULL OR expires_at > ?3)
-                     ORDER BY sk LIMIT ?4",
-                )
-                .map_err(err)?;
-            let rows =
-                stmt.query_map(params![pk, prefix, now, (limit + 1) as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(err)?;
-            let mut items = Vec::new();
-            for row in rows {
-                let (pk, sk, attrs) = row.map_err(err)?;
-                items.push(row_to_item(pk, sk, attrs)?);
-            }
+        self.run(limit.saturating_add(1), move |c| {
+            // substr() rather than LIKE: sort keys may contain `%` or `_` (a member's partition is small).
+            let items = first_rows(c, QUERY_PREFIX, params![pk, prefix, now], limit.saturating_add(1))?;
             if items.len() > limit {
                 return Err(StoreError::Limit(format!("more than {limit} items in one partition")));
             }
@@ -209,21 +262,8 @@ impl ItemStore for SqliteStore {
 
     async fn query_index(&self, index_pk: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
         let index_pk = index_pk.to_owned();
-        self.run(move |c| {
-            let mut stmt = c
-                .prepare(
-                    "SELECT pk, sk, attrs FROM items
-                     WHERE gsi1pk = ?1 AND (expires_at IS NULL OR expires_at > ?2)
-                     ORDER BY gsi1sk, pk, sk LIMIT ?3",
-                )
-                .map_err(err)?;
-            let rows =
-                stmt.query_map(params![index_pk, now, (limit + 1) as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(err)?;
-            let mut items = Vec::new();
-            for row in rows {
-                let (pk, sk, attrs) = row.map_err(err)?;
-                items.push(row_to_item(pk, sk, attrs)?);
-            }
+        self.run(limit.saturating_add(1), move |c| {
+            let items = first_rows(c, QUERY_INDEX, params![index_pk, now], limit.saturating_add(1))?;
             if items.len() > limit {
                 return Err(StoreError::Limit(format!("more than {limit} items in one index partition")));
             }
@@ -241,23 +281,8 @@ impl ItemStore for SqliteStore {
         limit: usize,
     ) -> Result<IndexPage, StoreError> {
         let (index_pk, prefix, after) = (index_pk.to_owned(), sk_prefix.to_owned(), after.unwrap_or("").to_owned());
-        self.run(move |c| {
-            let mut stmt = c
-                .prepare(
-                    "SELECT pk, sk, attrs FROM items
-                     WHERE gsi1pk = ?1 AND substr(gsi1sk, 1, length(?2)) = ?2 AND gsi1sk > ?3
-                       AND (expires_at IS NULL OR expires_at > ?4)
-                     ORDER BY gsi1sk, pk, sk LIMIT ?5",
-                )
-                .map_err(err)?;
-            let rows = stmt
-                .query_map(params![index_pk, prefix, after, now, (limit + 1) as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .map_err(err)?;
-            let mut items = Vec::new();
-            for row in rows {
-                let (pk, sk, attrs) = row.map_err(err)?;
-                items.push(row_to_item(pk, sk, attrs)?);
-            }
+        self.run(limit.saturating_add(1), move |c| {
+            let items = first_rows(c, QUERY_INDEX_PAGE, params![index_pk, prefix, after, now], limit.saturating_add(1))?;
             Ok(IndexPage::of(items, limit))
         })
         .await
@@ -293,7 +318,9 @@ impl ItemStore for SqliteStore {
                             save(tx, &item)?;
                         }
                         WriteOp::Delete { key, .. } => {
-                            tx.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![key.pk, key.sk]).map_err(err)?;
+                            tx.prepare_cached("DELETE FROM items WHERE pk = ?1 AND sk = ?2")
+                                .and_then(|mut stmt| stmt.execute(params![key.pk, key.sk]))
+                                .map_err(err)?;
                         }
                         WriteOp::Check { .. } => {}
                         WriteOp::Add { key, counters } => {
@@ -313,7 +340,7 @@ impl ItemStore for SqliteStore {
     }
 
     async fn dump(&self) -> Result<Vec<Item>, StoreError> {
-        self.run(|c| {
+        self.run(usize::MAX, |c| {
             let mut stmt = c.prepare("SELECT pk, sk, attrs FROM items ORDER BY pk, sk").map_err(err)?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(err)?;
             let mut items = Vec::new();
@@ -331,5 +358,45 @@ impl ItemStore for SqliteStore {
             c.execute("DELETE FROM items WHERE expires_at IS NOT NULL AND expires_at <= ?1", params![now]).map(|n| n as i64).map_err(err)
         }));
         deleted.await.map(|n| n as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Cond;
+    use rusqlite::StatementStatus;
+
+    /// Reads keep the statements they prepared whatever the values bound (a partial index once made
+    /// SQLite prepare them again on every call).
+    #[tokio::test]
+    async fn reads_are_not_prepared_again_for_new_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        for i in 0..12 {
+            let attrs =
+                Map::from_iter([(GSI1PK.into(), Value::from(format!("G#{}", i % 3))), (GSI1SK.into(), Value::from(format!("{i:02}")))]);
+            let item = Item::new(Key::new(format!("P#{i}"), "S#1"), attrs);
+            store.transact(vec![WriteOp::Put { item, cond: Cond::Absent }], 100).await.unwrap();
+        }
+        for i in 0..12 {
+            assert!(store.get(&Key::new(format!("P#{i}"), "S#1"), 100 + i).await.unwrap().is_some());
+            assert_eq!(store.query_prefix(&format!("P#{i}"), "S#", 100 + i, 10).await.unwrap().len(), 1);
+            assert_eq!(store.query_index(&format!("G#{}", i % 3), 100 + i, 10).await.unwrap().len(), 4);
+            // Sort keys 00–09 start with "0": four of them in partition G#0, three in each other.
+            let in_page = if i % 3 == 0 { 4 } else { 3 };
+            assert_eq!(store.query_index_page(&format!("G#{}", i % 3), "0", None, 100 + i, 10).await.unwrap().items.len(), in_page);
+        }
+        let Readers::Own(pool) = &*store.readers else { panic!("an on-disk store has read connections of its own") };
+        for sql in [GET, QUERY_PREFIX, QUERY_INDEX, QUERY_INDEX_PAGE] {
+            let mut steps = 0;
+            for conn in pool {
+                let conn = conn.lock().unwrap();
+                let stmt = conn.prepare_cached(sql).unwrap();
+                assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "prepared again: {sql}");
+                steps += stmt.get_status(StatementStatus::VmStep);
+            }
+            assert!(steps > 0, "the cached statement was the one that ran: {sql}");
+        }
     }
 }
