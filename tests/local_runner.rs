@@ -45,8 +45,16 @@ impl Server {
         format!("{}{path}", self.base)
     }
 
-    /// Stops the server and returns everything it logged.
+    /// Stops the server as Ctrl-C would (so that its log writer empties its queue) and returns everything
+    /// it logged.
     fn stop(mut self) -> String {
+        let _ = Command::new("kill").arg("-INT").arg(self.child.id().to_string()).status();
+        for _ in 0..100 {
+            if self.child.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         std::fs::read_to_string(&self.log).unwrap()
