@@ -81,3 +81,27 @@ fn no_policy_grants_a_wildcard() {
         }
     }
 }
+
+/// Each route throttled on its own is a route the router serves (a stage naming an unknown route key
+/// fails to deploy), and the functions that write on a crisis day have a reserved concurrency.
+#[test]
+fn per_route_throttling_names_real_routes_and_the_busy_writers_have_a_ceiling() {
+    let t = template();
+    let settings: Vec<&str> = t
+        .lines()
+        .skip_while(|l| l.trim() != "RouteSettings:")
+        .skip(1)
+        .take_while(|l| l.trim_start().starts_with('"') || l.trim_start().starts_with('#'))
+        .filter_map(|l| l.trim().strip_prefix('"')?.split('"').next())
+        .collect();
+    assert!(settings.len() >= 5, "the write and search routes are throttled on their own: {settings:?}");
+    for key in &settings {
+        let (method, path) = key.split_once(' ').unwrap();
+        assert!(ROUTES.iter().any(|r| r.method == method && r.path == path), "{key} is not a route of the router");
+        assert!(t.contains(&format!("Method: {method}, Path: {path} }}")), "{key} is no function's event");
+    }
+    for binary in ["post-offer", "post-request", "match"] {
+        let (_, block) = function_blocks(&t).into_iter().find(|(b, _)| b == binary).unwrap();
+        assert!(block.contains("ReservedConcurrentExecutions:"), "{binary} has no ceiling:\n{block}");
+    }
+}

@@ -41,6 +41,9 @@ async function api(method, path, body, session) {
   }
   let data = null;
   try { data = await resp.json(); } catch { /* empty body */ }
+  // On AWS the HTTP API's own throttle answers 429 {"message": …} before any function runs: the same
+  // "busy, try again in a moment" as the platform's 503 overloaded.
+  if (resp.status === 429 && !data?.error) data = { error: { code: "overloaded" } };
   return { status: resp.status, body: data };
 }
 

@@ -87,7 +87,7 @@ impl Deps {
 /// static fake credentials and a fixed region so nothing tries to reach AWS's credential services.
 pub async fn aws_sdk_config() -> aws_config::SdkConfig {
     let local = std::env::var("DYNAMODB_ENDPOINT").is_ok() || std::env::var("SES_ENDPOINT").is_ok();
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).retry_config(retry_config());
     if local && std::env::var("AWS_ACCESS_KEY_ID").is_err() {
         loader = loader.region(aws_config::Region::new("eu-west-3")).credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "local",
@@ -98,6 +98,18 @@ pub async fn aws_sdk_config() -> aws_config::SdkConfig {
         ));
     }
     loader.load().await
+}
+
+/// How every AWS call retries a throttled or transient failure (docs/PERFORMANCE.md, "On AWS"): the
+/// standard mode (throttling, 5xx and timeouts are retried, each client holding a retry budget so that a
+/// failing service is not hammered), three attempts, exponential backoff with full jitter from 50 ms up to
+/// 1 s — short enough that an API request still answers well inside its Lambda's 10 s. A transaction
+/// cancelled by a conflicting one is not retried here: the use case decides (a 409 to retry).
+pub fn retry_config() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(std::time::Duration::from_millis(50))
+        .with_max_backoff(std::time::Duration::from_secs(1))
 }
 
 /// The DynamoDB adapter, honouring `DYNAMODB_ENDPOINT`.
