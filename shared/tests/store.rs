@@ -175,6 +175,12 @@ mod checks {
         assert_eq!(idx, (0..300).collect::<Vec<_>>());
         assert_eq!(s.query_prefix("P#7", "", NOW, 1000).await.unwrap().len(), 301);
         assert!(matches!(s.query_prefix("P#7", "ITEM#", NOW, 100).await, Err(StoreError::Limit(_))));
+        // Counting reads the same pages and gives the same answers (live items only, and the same limit).
+        assert_eq!(s.count_prefix("P#7", "ITEM#", NOW, 1000).await.unwrap(), 300);
+        assert_eq!(s.count_prefix("P#7", "", NOW, 1000).await.unwrap(), 301);
+        assert_eq!(s.count_prefix("P#7", "ITEM#", NOW - 10, 1000).await.unwrap(), 301, "the one expired since counts before");
+        assert_eq!(s.count_prefix("P#7", "NONE#", NOW, 1000).await.unwrap(), 0);
+        assert!(matches!(s.count_prefix("P#7", "ITEM#", NOW, 100).await, Err(StoreError::Limit(_))));
     }
 
     pub async fn an_index_partition_reads_page_by_page_at_any_size(s: Arc<dyn ItemStore>) {

@@ -180,7 +180,7 @@ pub(crate) async fn guarded_write(
         let current: Member = profile.parse()?;
         let mut held = 0;
         for prefix in limit.prefixes() {
-            held += deps.store.query_prefix(&pk, prefix, now, crate::records::member::MAX_MEMBER_ITEMS).await?.len();
+            held += deps.store.count_prefix(&pk, prefix, now, crate::records::member::MAX_MEMBER_ITEMS).await?;
         }
         if held >= limit.max() {
             return Err(limit.refusal().into());

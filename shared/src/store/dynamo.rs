@@ -382,6 +382,44 @@ impl ItemStore for DynamoStore {
         }
     }
 
+    async fn count_prefix(&self, pk: &str, sk_prefix: &str, now: UnixTime, limit: usize) -> Result<usize, StoreError> {
+        // The same query as `query_prefix`, answering counts only (the same read units, none of the items).
+        let mut n = 0;
+        let mut start: Option<Attrs> = None;
+        loop {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .expression_attribute_names("#pk", "pk")
+                .expression_attribute_names("#exp", super::EXPIRES_AT)
+                .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+                .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+                .filter_expression("attribute_not_exists(#exp) OR #exp > :now")
+                .set_exclusive_start_key(start.take());
+            q = if sk_prefix.is_empty() {
+                q.key_condition_expression("#pk = :pk")
+            } else {
+                q.key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                    .expression_attribute_names("#sk", "sk")
+                    .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_owned()))
+            };
+            let out = q.send().await.map_err(sdk_err)?;
+            meter(&self.meter.read, out.consumed_capacity());
+            n += usize::try_from(out.count).unwrap_or(0);
+            if n > limit {
+                return Err(StoreError::Limit(format!("more than {limit} items in one partition")));
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(n),
+            }
+        }
+    }
+
     async fn query_index(&self, index_pk: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start: Option<Attrs> = None;

@@ -92,6 +92,8 @@ const GET: &str = "SELECT attrs FROM items WHERE pk = ?1 AND sk = ?2";
 const QUERY_PREFIX: &str = "SELECT pk, sk, attrs FROM items
     WHERE pk = ?1 AND substr(sk, 1, length(?2)) = ?2 AND (expires_at IS NULL OR expires_at > ?3)
     ORDER BY sk";
+const COUNT_PREFIX: &str = "SELECT count(*) FROM items
+    WHERE pk = ?1 AND substr(sk, 1, length(?2)) = ?2 AND (expires_at IS NULL OR expires_at > ?3)";
 const QUERY_INDEX: &str = "SELECT pk, sk, attrs FROM items
     WHERE gsi1pk = ?1 AND (expires_at IS NULL OR expires_at > ?2)
     ORDER BY gsi1sk, pk, sk";
@@ -260,6 +262,20 @@ impl ItemStore for SqliteStore {
         .await
     }
 
+    async fn count_prefix(&self, pk: &str, sk_prefix: &str, now: UnixTime, limit: usize) -> Result<usize, StoreError> {
+        let (pk, prefix) = (pk.to_owned(), sk_prefix.to_owned());
+        self.run(1, move |c| {
+            let n: i64 =
+                c.prepare_cached(COUNT_PREFIX).and_then(|mut stmt| stmt.query_row(params![pk, prefix, now], |r| r.get(0))).map_err(err)?;
+            let n = usize::try_from(n).unwrap_or(usize::MAX);
+            if n > limit {
+                return Err(StoreError::Limit(format!("more than {limit} items in one partition")));
+            }
+            Ok(n)
+        })
+        .await
+    }
+
     async fn query_index(&self, index_pk: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
         let index_pk = index_pk.to_owned();
         self.run(limit.saturating_add(1), move |c| {
@@ -382,13 +398,14 @@ mod tests {
         for i in 0..12 {
             assert!(store.get(&Key::new(format!("P#{i}"), "S#1"), 100 + i).await.unwrap().is_some());
             assert_eq!(store.query_prefix(&format!("P#{i}"), "S#", 100 + i, 10).await.unwrap().len(), 1);
+            assert_eq!(store.count_prefix(&format!("P#{i}"), "S#", 100 + i, 10).await.unwrap(), 1);
             assert_eq!(store.query_index(&format!("G#{}", i % 3), 100 + i, 10).await.unwrap().len(), 4);
             // Sort keys 00–09 start with "0": four of them in partition G#0, three in each other.
             let in_page = if i % 3 == 0 { 4 } else { 3 };
             assert_eq!(store.query_index_page(&format!("G#{}", i % 3), "0", None, 100 + i, 10).await.unwrap().items.len(), in_page);
         }
         let Readers::Own(pool) = &*store.readers else { panic!("an on-disk store has read connections of its own") };
-        for sql in [GET, QUERY_PREFIX, QUERY_INDEX, QUERY_INDEX_PAGE] {
+        for sql in [GET, QUERY_PREFIX, COUNT_PREFIX, QUERY_INDEX, QUERY_INDEX_PAGE] {
             let mut steps = 0;
             for conn in pool {
                 let conn = conn.lock().unwrap();
