@@ -120,7 +120,9 @@ async fn serve(
     tracing::info!(store = store_kind, mail = mail_kind, "ready");
     // Tests read this line to learn the port when started with --port 0.
     println!("Entraide is listening on http://{addr} (outbox: http://{addr}/outbox)");
-    axum::serve(listener, app(AppState::new(deps, outbox)))
+    let state = AppState::new(deps, outbox);
+    tokio::spawn(entraide::router::watch_lag(state.lag_us.clone()));
+    axum::serve(listener, app(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -14,13 +14,19 @@ use shared::mail::outbox::Outbox;
 use shared::routes::{Resolved, resolve};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
 
 pub use shared::routes::{FUNCTIONS, Function, ROUTES, Route};
 
 /// API requests served at once at most: beyond, a request is refused at once (`503 overloaded`,
 /// `Retry-After`) rather than queued, so that those accepted keep their latency.
 pub const MAX_IN_FLIGHT: usize = 512;
+
+/// How late the runtime may run a task before API requests are refused (`503 overloaded`): the in-flight
+/// limit cannot see requests that wait for the CPU before they are even read (a burst of searches, each
+/// running to its end without waiting for anything), the scheduler's lag can.
+pub const MAX_LAG: Duration = Duration::from_millis(100);
 
 /// What the router shares with every request.
 #[derive(Clone)]
@@ -30,11 +36,25 @@ pub struct AppState {
     pub outbox: Option<Outbox>,
     /// One permit per API request being served.
     pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// The runtime's last measured lag, in microseconds ([`watch_lag`]).
+    pub lag_us: Arc<AtomicU64>,
 }
 
 impl AppState {
     pub fn new(deps: Arc<Deps>, outbox: Option<Outbox>) -> Self {
-        AppState { deps, outbox, in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)) }
+        AppState { deps, outbox, in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)), lag_us: Arc::default() }
+    }
+}
+
+/// Measures, forever, how much later than asked a short sleep wakes up — the time a task waits for the
+/// CPU, which a request arriving now will wait too — and records it in `lag_us`. Spawned by `serve`.
+pub async fn watch_lag(lag_us: Arc<AtomicU64>) {
+    const PERIOD: Duration = Duration::from_millis(5);
+    loop {
+        let asked = Instant::now();
+        tokio::time::sleep(PERIOD).await;
+        let late = asked.elapsed().saturating_sub(PERIOD);
+        lag_us.store(u64::try_from(late.as_micros()).unwrap_or(u64::MAX), Relaxed);
     }
 }
 
@@ -84,8 +104,14 @@ async fn dispatch(State(state): State<AppState>, req: Request<AxumBody>) -> Resp
     if !path.starts_with("/api/") {
         return crate::pages::not_found();
     }
-    // Held until the answer is built; none left means the server is at capacity.
-    let Ok(_permit) = state.in_flight.clone().try_acquire_owned() else {
+    // Held until the answer is built; none left, or a runtime running late, means the server is at
+    // capacity.
+    let lagging = state.lag_us.load(Relaxed) > MAX_LAG.as_micros() as u64;
+    let permit = if lagging { None } else { state.in_flight.clone().try_acquire_owned().ok() };
+    let Some(_permit) = permit else {
+        // The (small) body is read before refusing: a request left unread closes its connection, and
+        // under overload every refused client reconnecting costs more than the refusal itself.
+        let _ = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES).await;
         return json_error(&AppError::Overloaded);
     };
     let (route, params) = match resolve(req.method().as_str(), &path) {

@@ -292,3 +292,35 @@ async fn at_capacity_the_runner_refuses_at_once_with_a_503_to_retry_and_serves_a
     assert_eq!(app.raw("GET", "/api/taxonomy", vec![], None).await.0, 200);
     assert_eq!(app.in_flight.available_permits(), entraide::router::MAX_IN_FLIGHT, "every permit is given back");
 }
+
+#[tokio::test]
+async fn a_runtime_running_late_refuses_api_work_until_it_catches_up() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let app = TestApp::new();
+    let limit = entraide::router::MAX_LAG.as_micros() as u64;
+    app.lag_us.store(limit + 1, Relaxed);
+    let body = br#"{"email":"a@example.org"}"#.to_vec();
+    let (status, answer, headers) = app.raw("POST", "/api/register", body.clone(), None).await;
+    assert_eq!((status, &headers["retry-after"]), (503, &"1".parse().unwrap()));
+    assert_eq!(serde_json::from_slice::<Value>(&answer).unwrap()["error"]["code"], "overloaded");
+    assert_eq!(app.raw("GET", "/", vec![], None).await.0, 200, "pages are not API work");
+    app.lag_us.store(limit, Relaxed);
+    assert_eq!(app.raw("POST", "/api/register", body, None).await.0, 400, "served again (and refused on its merits)");
+}
+
+/// The lag watcher sees a runtime whose only thread is held: the time a request arriving then would wait.
+#[test]
+fn the_lag_watcher_measures_how_long_tasks_wait_for_the_cpu() {
+    use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let lag = std::sync::Arc::new(AtomicU64::new(0));
+    rt.block_on(async {
+        tokio::spawn(entraide::router::watch_lag(lag.clone()));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert!(lag.load(Relaxed) < 300_000, "an idle runtime is not 300 ms late");
+        // Hold the only thread for 300 ms, as a burst of CPU-bound requests would.
+        tokio::spawn(async { std::thread::sleep(std::time::Duration::from_millis(300)) }).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        assert!(lag.load(Relaxed) >= 250_000, "the watcher saw the held thread: {} µs", lag.load(Relaxed));
+    });
+}

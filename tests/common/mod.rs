@@ -16,6 +16,8 @@ pub struct TestApp {
     pub router: axum::Router,
     /// The router's permits for requests in flight.
     pub in_flight: Arc<tokio::sync::Semaphore>,
+    /// The runtime lag the router sees (nothing measures it here: a test sets it).
+    pub lag_us: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl TestApp {
@@ -30,8 +32,8 @@ impl TestApp {
     /// The application over given dependencies (e.g. DynamoDB Local's).
     pub fn on(t: TestDeps) -> Self {
         let state = AppState::new(Arc::new(t.deps.clone()), Some(t.outbox.clone()));
-        let in_flight = state.in_flight.clone();
-        TestApp { t, router: app(state), in_flight }
+        let (in_flight, lag_us) = (state.in_flight.clone(), state.lag_us.clone());
+        TestApp { t, router: app(state), in_flight, lag_us }
     }
 
     pub async fn raw(&self, method: &str, path: &str, body: Vec<u8>, session: Option<&str>) -> (u16, Vec<u8>, axum::http::HeaderMap) {
