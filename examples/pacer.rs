@@ -1,0 +1,162 @@
+//! An open-loop load generator for `scripts/load.sh`: requests leave at a fixed rate whatever the server
+//! answers (unlike wrk's closed loop, where a slow server slows the generator down and hides its queue),
+//! and each latency is measured from the moment the request was *due*, not from when it left.
+//!
+//!   cargo run --release --example pacer -- BASE_URL --rate 6000 --secs 10 [--method POST --path /api/offers
+//!       --body JSON --sessions FILE --timeout-ms 2000 --max-open 8192]
+//!
+//! With `--sessions`, request n carries the bearer token on line n (round robin). It prints one line of
+//! `key value` pairs: requests due, answered in time by status (2xx, 503, other), not answered within the
+//! timeout, transport errors, requests not sent because `--max-open` were already waiting, and the
+//! latency percentiles of the answers.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Args {
+    base: String,
+    rate: f64,
+    secs: f64,
+    method: reqwest::Method,
+    path: String,
+    body: Option<String>,
+    sessions: Vec<String>,
+    timeout: Duration,
+    max_open: usize,
+}
+
+fn args() -> Args {
+    let mut it = std::env::args().skip(1);
+    let mut a = Args {
+        base: it.next().expect("usage: pacer BASE_URL --rate N --secs S [...]"),
+        rate: 1000.0,
+        secs: 10.0,
+        method: reqwest::Method::GET,
+        path: "/api/taxonomy".into(),
+        body: None,
+        sessions: Vec::new(),
+        timeout: Duration::from_secs(2),
+        max_open: 8192,
+    };
+    while let Some(flag) = it.next() {
+        let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--rate" => a.rate = value.parse().expect("--rate: requests per second"),
+            "--secs" => a.secs = value.parse().expect("--secs: seconds"),
+            "--method" => a.method = value.parse().expect("--method: an HTTP method"),
+            "--path" => a.path = value,
+            "--body" => a.body = Some(value),
+            "--sessions" => a.sessions = std::fs::read_to_string(&value).expect("--sessions: a file").lines().map(str::to_owned).collect(),
+            "--timeout-ms" => a.timeout = Duration::from_millis(value.parse().expect("--timeout-ms: milliseconds")),
+            "--max-open" => a.max_open = value.parse().expect("--max-open: a count"),
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    a
+}
+
+#[derive(Default)]
+struct Tally {
+    ok: u64,
+    refused: u64,
+    other: u64,
+    late: u64,
+    errors: u64,
+    /// Microseconds from due to answered, for every answer in time.
+    latencies: Vec<u64>,
+}
+
+fn main() {
+    let a = args();
+    // One worker thread: the generator runs on one core (taskset), the server on the other.
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    rt.block_on(run(a));
+}
+
+async fn run(a: Args) {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(a.max_open).build().unwrap();
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let open = Arc::new(tokio::sync::Semaphore::new(a.max_open));
+    let total = (a.rate * a.secs) as u64;
+    let start = Instant::now();
+    let mut not_sent = 0u64;
+    let mut sent = 0u64;
+    let mut tasks = tokio::task::JoinSet::new();
+    while sent < total {
+        // Every request due by now leaves now: at 1 ms ticks, a few requests leave together.
+        let due_by_now = ((start.elapsed().as_secs_f64() * a.rate) as u64 + 1).min(total);
+        while sent < due_by_now {
+            let due = start + Duration::from_secs_f64(sent as f64 / a.rate);
+            let Ok(permit) = open.clone().try_acquire_owned() else {
+                not_sent += 1;
+                sent += 1;
+                continue;
+            };
+            let mut req = client.request(a.method.clone(), format!("{}{}", a.base, a.path)).timeout(a.timeout);
+            if let Some(body) = &a.body {
+                req = req.header("content-type", "application/json").body(body.clone());
+            }
+            if !a.sessions.is_empty() {
+                req = req.bearer_auth(&a.sessions[(sent as usize) % a.sessions.len()]);
+            }
+            let tally = tally.clone();
+            let timeout = a.timeout;
+            tasks.spawn(async move {
+                let answer = tokio::time::timeout(timeout, async {
+                    let resp = req.send().await?;
+                    let status = resp.status().as_u16();
+                    resp.bytes().await?;
+                    Ok::<u16, reqwest::Error>(status)
+                })
+                .await;
+                let elapsed = due.elapsed();
+                let mut t = tally.lock().unwrap();
+                match answer {
+                    Ok(Ok(status)) if elapsed <= timeout => {
+                        match status {
+                            200..=299 => t.ok += 1,
+                            503 => t.refused += 1,
+                            _ => t.other += 1,
+                        }
+                        t.latencies.push(elapsed.as_micros() as u64);
+                    }
+                    Ok(Ok(_)) | Err(_) => t.late += 1,
+                    Ok(Err(e)) if e.is_timeout() => t.late += 1,
+                    Ok(Err(_)) => t.errors += 1,
+                }
+                drop(permit);
+            });
+            sent += 1;
+        }
+        // Reap what has finished, so that the set does not grow with the run.
+        while tasks.try_join_next().is_some() {}
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let sending = start.elapsed().as_secs_f64();
+    while tasks.join_next().await.is_some() {}
+    let mut t = tally.lock().unwrap();
+    t.latencies.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if t.latencies.is_empty() {
+            return 0.0;
+        }
+        let i = ((t.latencies.len() as f64 * p).ceil() as usize).clamp(1, t.latencies.len()) - 1;
+        t.latencies[i] as f64 / 1000.0
+    };
+    println!(
+        "rate {} secs {:.1} due {} ok {} refused_503 {} other {} late {} errors {} not_sent {} ok_per_s {:.0} median_ms {:.2} p99_ms {:.2} max_ms {:.2}",
+        a.rate,
+        sending,
+        total,
+        t.ok,
+        t.refused,
+        t.other,
+        t.late,
+        t.errors,
+        not_sent,
+        t.ok as f64 / sending,
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
+    );
+}
