@@ -6,6 +6,7 @@
 # request must be answered within 2 s, served or refused with 503).
 #   cargo build --release --bin entraide --example pacer
 #   bash scripts/load-search.sh [path/to/entraide] [perks] [connections] [seconds]
+# PACER_ARGS adds flags to the pacer (e.g. "--max-open 256" to bound the connections it opens).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-target/release/entraide}
@@ -27,7 +28,7 @@ taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -s scripts/load/search.lu
 RATE=$(awk '/^Requests\/sec:/ { printf "%d", $2 }' "$DATA/closed")
 if [[ -x "$PACER" ]]; then
   echo "== $BIN: fixed rate $((RATE * 2))/s, GET /api/businesses, 10 s"
-  taskset -c 1 "$PACER" "$BASE" --rate $((RATE * 2)) --secs 10 --path "/api/businesses?postal_code=75011&radius_km=10" --timeout-ms 2000
+  taskset -c 1 "$PACER" "$BASE" --rate $((RATE * 2)) --secs 10 --path "/api/businesses?postal_code=75011&radius_km=10" --timeout-ms 2000 ${PACER_ARGS:-}
 else
   echo "(no pacer at $PACER: cargo build --release --example pacer for the fixed-rate phase)"
 fi

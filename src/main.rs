@@ -73,7 +73,7 @@ async fn serve(
     demo: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     // Bind first: with `--port 0` the links in e-mails must carry the port actually chosen.
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let listener = listen(port)?;
     let addr = listener.local_addr()?;
     let (deps, outbox) = local_deps(&data_dir, addr.port(), review).await?;
     let deps = Arc::new(deps);
@@ -128,6 +128,19 @@ async fn serve(
         })
         .await?;
     Ok(())
+}
+
+/// Connections waiting to be accepted at most. Beyond the listen queue the kernel drops a new connection's
+/// handshake and the client tries again a second later, so a burst of new clients would wait seconds
+/// before the server could even refuse them: the queue is as long as the kernel allows by default
+/// (`net.core.somaxconn`, 4,096), not tokio's 1,024.
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn listen(port: u16) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)))?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 async fn dump(port: u16, data_dir: PathBuf) -> Result<(), Box<dyn std::error::Error>> {

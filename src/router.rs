@@ -25,8 +25,16 @@ pub const MAX_IN_FLIGHT: usize = 512;
 
 /// How late the runtime may run a task before API requests are refused (`503 overloaded`): the in-flight
 /// limit cannot see requests that wait for the CPU before they are even read (a burst of searches, each
-/// running to its end without waiting for anything), the scheduler's lag can.
+/// running to its end without waiting for anything), the scheduler's lag can, in part.
 pub const MAX_LAG: Duration = Duration::from_millis(100);
+
+/// Open connections (tasks, in fact) beyond which a saturated runtime refuses API requests. A request that
+/// waits for the CPU mostly waits in its socket, unseen by the runtime's queue; what predicts its wait is
+/// how many connections the one core serves in turn. A closed loop of 64 clients never comes near; idle
+/// keep-alive connections do not count while the core has time to spare.
+pub const SATURATED_CONNECTIONS: usize = 1024;
+/// The share of the last window the runtime's workers were busy for, at which it is saturated.
+const SATURATED_BUSY: f64 = 0.95;
 
 /// What the router shares with every request.
 #[derive(Clone)]
@@ -47,14 +55,27 @@ impl AppState {
 }
 
 /// Measures, forever, how much later than asked a short sleep wakes up — the time a task waits for the
-/// CPU, which a request arriving now will wait too — and records it in `lag_us`. Spawned by `serve`.
+/// CPU — and, every 100 ms, whether the workers were busy nearly all the time with more than
+/// [`SATURATED_CONNECTIONS`] tasks alive; records in `lag_us` the lag, or, when saturated, a lag beyond
+/// [`MAX_LAG`] so that requests are refused until the next window. Spawned by `serve`.
 pub async fn watch_lag(lag_us: Arc<AtomicU64>) {
     const PERIOD: Duration = Duration::from_millis(5);
+    const WINDOW: Duration = Duration::from_millis(100);
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let busy = |m: &tokio::runtime::RuntimeMetrics| (0..m.num_workers()).map(|w| m.worker_total_busy_duration(w)).sum::<Duration>();
+    let (mut window_start, mut busy_before, mut saturated) = (Instant::now(), busy(&metrics), false);
     loop {
         let asked = Instant::now();
         tokio::time::sleep(PERIOD).await;
         let late = asked.elapsed().saturating_sub(PERIOD);
-        lag_us.store(u64::try_from(late.as_micros()).unwrap_or(u64::MAX), Relaxed);
+        if window_start.elapsed() >= WINDOW {
+            let busy_now = busy(&metrics);
+            let share = (busy_now - busy_before).as_secs_f64() / (window_start.elapsed().as_secs_f64() * metrics.num_workers() as f64);
+            saturated = share >= SATURATED_BUSY && metrics.num_alive_tasks() > SATURATED_CONNECTIONS;
+            (window_start, busy_before) = (Instant::now(), busy_now);
+        }
+        let lag = if saturated { late.max(MAX_LAG + Duration::from_micros(1)) } else { late };
+        lag_us.store(u64::try_from(lag.as_micros()).unwrap_or(u64::MAX), Relaxed);
     }
 }
 
