@@ -15,12 +15,7 @@ CONNS=${3:-32}
 SECS=${4:-10}
 PACER=${PACER:-target/release/examples/pacer}
 command -v wrk > /dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
-DATA=$(mktemp -d)
-RUST_LOG=${RUST_LOG:-info} taskset -c 0 "$BIN" --port 0 --data-dir "$DATA" --match-every 86400 > "$DATA/out" 2> "$DATA/log" &
-PID=$!
-trap 'kill "$PID" 2> /dev/null || true; rm -rf "$DATA"' EXIT
-for _ in $(seq 300); do grep -q "http://127.0.0.1:" "$DATA/out" && break; sleep 0.1; done
-BASE=$(grep -o "http://127.0.0.1:[0-9]*" "$DATA/out" | head -1)
+source scripts/load/server.sh
 python3 scripts/load/members.py "$BASE" $(((PERKS + 99) / 100)) > "$DATA/sessions"
 python3 scripts/load/perks.py "$BASE" "$DATA/sessions" "$PERKS"
 echo "== $BIN: closed loop, GET /api/businesses (75011, 10 km, $PERKS perks), $CONNS connections, ${SECS} s"

@@ -24,12 +24,7 @@ PACER=${PACER:-target/release/examples/pacer}
 PHASES=${PHASES:-closed half double}
 command -v wrk > /dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
 [[ "$PHASES" == closed ]] || [[ -x "$PACER" ]] || { echo "build the pacer first: cargo build --release --example pacer" >&2; exit 1; }
-DATA=$(mktemp -d)
-RUST_LOG=${RUST_LOG:-info} taskset -c 0 "$BIN" --port 0 --data-dir "$DATA" --match-every 86400 > "$DATA/out" 2> "$DATA/log" &
-PID=$!
-trap 'kill "$PID" 2> /dev/null || true; rm -rf "$DATA"' EXIT
-for _ in $(seq 300); do grep -q "http://127.0.0.1:" "$DATA/out" && break; sleep 0.1; done
-BASE=$(grep -o "http://127.0.0.1:[0-9]*" "$DATA/out" | head -1)
+source scripts/load/server.sh
 python3 scripts/load/members.py "$BASE" "$MEMBERS" > "$DATA/sessions"
 BODY='{"kind":"help","help_type":"groceries","postal_codes":["75011"],"radius_km":5,"capacity":1}'
 RATE=${RATE:-}

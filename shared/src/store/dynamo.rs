@@ -139,6 +139,29 @@ fn condition(cond: &Cond, now: UnixTime) -> Result<Option<Expr>, StoreError> {
 }
 
 impl DynamoStore {
+    /// The query of a partition's live items whose sort key starts with `sk_prefix` (read consistently,
+    /// metered), for `query_prefix` and `count_prefix` to page through.
+    fn prefix_query(&self, pk: &str, sk_prefix: &str, now: UnixTime) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        let q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .expression_attribute_names("#pk", "pk")
+            .expression_attribute_names("#exp", super::EXPIRES_AT)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .filter_expression("attribute_not_exists(#exp) OR #exp > :now");
+        if sk_prefix.is_empty() {
+            q.key_condition_expression("#pk = :pk")
+        } else {
+            q.key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", "sk")
+                .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_owned()))
+        }
+    }
+
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         DynamoStore { client, table: table.into(), meter: Arc::default() }
     }
@@ -348,26 +371,7 @@ impl ItemStore for DynamoStore {
         let mut start: Option<Attrs> = None;
         // Bounded: each page returns at least one evaluated item or ends the loop; `limit` bounds the total.
         loop {
-            let mut q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .expression_attribute_names("#pk", "pk")
-                .expression_attribute_names("#exp", super::EXPIRES_AT)
-                .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
-                .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
-                .filter_expression("attribute_not_exists(#exp) OR #exp > :now")
-                .set_exclusive_start_key(start.take());
-            q = if sk_prefix.is_empty() {
-                q.key_condition_expression("#pk = :pk")
-            } else {
-                q.key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                    .expression_attribute_names("#sk", "sk")
-                    .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_owned()))
-            };
-            let out = q.send().await.map_err(sdk_err)?;
+            let out = self.prefix_query(pk, sk_prefix, now).set_exclusive_start_key(start.take()).send().await.map_err(sdk_err)?;
             meter(&self.meter.read, out.consumed_capacity());
             for attrs in out.items.unwrap_or_default() {
                 items.push(from_attrs(attrs)?);
@@ -387,27 +391,13 @@ impl ItemStore for DynamoStore {
         let mut n = 0;
         let mut start: Option<Attrs> = None;
         loop {
-            let mut q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
+            let out = self
+                .prefix_query(pk, sk_prefix, now)
                 .select(aws_sdk_dynamodb::types::Select::Count)
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .expression_attribute_names("#pk", "pk")
-                .expression_attribute_names("#exp", super::EXPIRES_AT)
-                .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
-                .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
-                .filter_expression("attribute_not_exists(#exp) OR #exp > :now")
-                .set_exclusive_start_key(start.take());
-            q = if sk_prefix.is_empty() {
-                q.key_condition_expression("#pk = :pk")
-            } else {
-                q.key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                    .expression_attribute_names("#sk", "sk")
-                    .expression_attribute_values(":prefix", AttributeValue::S(sk_prefix.to_owned()))
-            };
-            let out = q.send().await.map_err(sdk_err)?;
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(sdk_err)?;
             meter(&self.meter.read, out.consumed_capacity());
             n += usize::try_from(out.count).unwrap_or(0);
             if n > limit {
