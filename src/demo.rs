@@ -200,6 +200,7 @@ mod tests {
         assert!(t.mails().is_empty(), "the demo sends no e-mail");
         let summary = shared::matching::run::run(&t.deps).await.unwrap();
         assert!(summary.proposed >= 5, "{summary:?}");
+        shared::stats::fold(&t.deps).await.unwrap();
         let report = shared::stats::report(&t.deps).await.unwrap();
         assert_eq!(report.totals.of(shared::stats::Metric::Registered), 68);
         assert_eq!(report.totals.of(shared::stats::Metric::Requested), 20);

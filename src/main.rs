@@ -101,6 +101,20 @@ async fn serve(
             }
         }
     });
+    // The local stand-in for the fold-stats schedule (every minute on AWS): the statistics page counts
+    // events a few seconds after they happen.
+    let folder = deps.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(FOLD_EVERY);
+        loop {
+            tick.tick().await;
+            match shared::stats::fold(&folder).await {
+                Ok(f) if f.counted > 0 => tracing::debug!(counted = f.counted, "statistics folded"),
+                Ok(_) => {}
+                Err(e) => e.log(),
+            }
+        }
+    });
     // The local stand-in for the EventBridge schedule.
     if match_every > 0 {
         let runner = deps.clone();
@@ -129,6 +143,9 @@ async fn serve(
         .await?;
     Ok(())
 }
+
+/// How often the runner folds the statistics tallies into the day counters.
+const FOLD_EVERY: Duration = Duration::from_secs(2);
 
 /// Connections waiting to be accepted at most. Beyond the listen queue the kernel drops a new connection's
 /// handshake and the client tries again a second later, so a burst of new clients would wait seconds

@@ -5,7 +5,7 @@
 use shared::routes::{FUNCTIONS, ROUTES};
 
 /// Functions run by a schedule rather than an HTTP route.
-const SCHEDULED: &[&str] = &["match"];
+const SCHEDULED: &[&str] = &["fold-stats", "match"];
 
 #[test]
 fn the_matching_run_is_scheduled_with_retries_and_a_dead_letter_queue() {

@@ -78,7 +78,9 @@ async fn follow(app: &TestApp, token: &str) -> (u16, Value) {
     app.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await
 }
 
+/// The totals once what happened so far is counted (the runner folds every few seconds).
 async fn stats(app: &TestApp) -> Value {
+    shared::stats::fold(&app.t.deps).await.unwrap();
     let (status, body) = app.call("GET", "/api/stats", None, None).await;
     assert_eq!(status, 200);
     body["totals"].clone()

@@ -1,25 +1,42 @@
-//! Anonymous statistics: day counters incremented in the same transaction as the event they count, and
-//! `GET /api/stats` built from them alone.
+//! Anonymous statistics: a tally written in the same transaction as the event it counts, folded into
+//! day counters by a scheduled step, and `GET /api/stats` built from the counters alone.
 //!
-//! A counter item holds no id, no name, no postal code: only a day, a metric, and counts by help type,
-//! department (two or three characters), distance bucket and waiting time. This *is* the anonymous record
-//! docs/PRODUCT.md §3 keeps after a purge — aggregated from the start, so no per-match row survives at all.
-//! Counter items carry no `expires_at`: they survive every purge and every erasure.
+//! A tally or counter item holds no id, no name, no postal code: only a day, a metric, and counts by help
+//! type, department (two or three characters), distance bucket and waiting time. This *is* the anonymous
+//! record docs/PRODUCT.md §3 keeps after a purge — aggregated from the start, so no per-match row survives
+//! at all. Counter items carry no `expires_at`: they survive every purge and every erasure.
 //!
-//! Each (day, metric) is spread over [`SHARDS`] items chosen at random, so that concurrent transactions
-//! (two matching runs, a confirmation during a run) rarely touch the same counter item — DynamoDB
-//! cancels transactions that write one item at the same time.
+//! Why tallies: DynamoDB cancels a transaction that writes an item another transaction is writing
+//! (`TransactionConflict`). When every offer's transaction added to one of four counter items, a burst
+//! of offers fought over those four items and lost (docs/PERFORMANCE.md, "Hot items"). Now each event
+//! writes an item of its own, under a random sort key in one of [`TALLY_PARTITIONS`] partitions, so the
+//! events of a burst never touch a common item, and no partition takes more than its share of writes.
+//! [`fold`] (every minute on AWS, every few seconds in the local runner) adds tallies into the day
+//! counters and deletes them in the same transaction, each delete conditioned on the tally still being
+//! there: two folds running at once cannot count one tally twice. The report therefore lags the events
+//! by at most one fold.
 
 use crate::clock::{UnixTime, day_of, rfc3339};
 use crate::deps::Deps;
 use crate::error::AppError;
 use crate::records::keys;
-use crate::store::WriteOp;
+use crate::store::{Cond, Item, MAX_TRANSACTION_OPS, StoreError, WriteOp};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
 
-/// Counter items per (day, metric).
+/// Counter items per (day, metric): one per folder, so that folders running side by side never write
+/// one counter item.
 pub const SHARDS: u32 = 4;
+/// Partitions the tallies are spread over. A DynamoDB partition takes 1,000 write units a second and a
+/// transactional write of a small item costs 2: 16 partitions take 8,000 tallies a second.
+pub const TALLY_PARTITIONS: u32 = 16;
+/// Tallies read at a time by a folder.
+const FOLD_READ: usize = 1_000;
+/// Counter names one fold transaction adds to at most (DynamoDB caps an expression at 4 KB).
+const MAX_COUNTERS: usize = 200;
+/// The most tallies one fold counts; what is left waits for the next (a scheduled call has a timeout).
+pub const FOLD_BUDGET: usize = 200_000;
 /// The most counter items a stats answer reads (≈ 3 years of days × metrics × shards).
 const MAX_ITEMS: usize = 40_000;
 
@@ -94,22 +111,134 @@ pub fn wait_bucket(secs: i64) -> i64 {
 }
 
 /// The write that counts `event` for `metric` at `now`; put it in the transaction of the event itself.
+/// It creates an item of its own (a tally), so concurrent events never write one item.
 pub fn count(metric: Metric, event: &Event<'_>, now: UnixTime) -> WriteOp {
-    let shard = (ulid::Ulid::generate().random() % u128::from(SHARDS)) as u32;
-    let mut counters = vec![("total".to_owned(), 1)];
+    let random = ulid::Ulid::generate().random();
+    let partition = (random % u128::from(TALLY_PARTITIONS)) as u32;
+    let mut counters = Map::from_iter([("total".to_owned(), Value::from(1))]);
     if let Some(h) = event.help_type {
-        counters.push((format!("type:{h}"), 1));
+        counters.insert(format!("type:{h}"), 1.into());
     }
     if let Some(d) = event.department {
-        counters.push((format!("dept:{d}"), 1));
+        counters.insert(format!("dept:{d}"), 1.into());
     }
     if let Some(km) = event.distance_km {
-        counters.push((format!("dist:{}", distance_bucket(km)), 1));
+        counters.insert(format!("dist:{}", distance_bucket(km)), 1.into());
     }
     if let Some(w) = event.wait_secs {
-        counters.push((format!("wait:{}", wait_bucket(w)), 1));
+        counters.insert(format!("wait:{}", wait_bucket(w)), 1.into());
     }
-    WriteOp::Add { key: keys::stats_counter(&day_of(now), metric.as_str(), shard), counters }
+    // 80 random bits: the sort key says nothing of when, or of whom.
+    let key = keys::tally(partition, &day_of(now), metric.as_str(), &format!("{random:020x}"));
+    WriteOp::Put { item: Item::new(key, counters), cond: Cond::Always }
+}
+
+/// What one [`fold`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Folded {
+    /// Tallies added into the day counters (and deleted).
+    pub counted: usize,
+    /// Transactions that did it.
+    pub transactions: usize,
+    /// Tallies left for the next fold: the budget ran out, or another fold was counting the same ones.
+    pub left_over: bool,
+}
+
+/// Adds the pending tallies into the day counters, deleting each in the same transaction (conditioned
+/// on its being there, so a tally is counted exactly once whatever runs beside this). [`SHARDS`] folders
+/// run side by side, folder `k` reading partitions `k, k + SHARDS, …` into counter shard `k`.
+pub async fn fold(deps: &Deps) -> Result<Folded, AppError> {
+    let now = deps.clock.now();
+    let folders = (0..SHARDS).map(|shard| fold_shard(deps, shard, now));
+    let mut total = Folded::default();
+    for folded in futures::future::join_all(folders).await {
+        let f = folded?;
+        total.counted += f.counted;
+        total.transactions += f.transactions;
+        total.left_over |= f.left_over;
+    }
+    Ok(total)
+}
+
+async fn fold_shard(deps: &Deps, shard: u32, now: UnixTime) -> Result<Folded, StoreError> {
+    let mut out = Folded::default();
+    let budget = FOLD_BUDGET / SHARDS as usize;
+    for partition in (shard..TALLY_PARTITIONS).step_by(SHARDS as usize) {
+        let pk = keys::tally_partition(partition);
+        'partition: loop {
+            if out.counted >= budget {
+                out.left_over = true;
+                return Ok(out);
+            }
+            let tallies = deps.store.query_first(&pk, now, FOLD_READ).await?;
+            if tallies.is_empty() {
+                break;
+            }
+            for (n, ops) in fold_transactions(tallies, shard) {
+                match deps.store.transact(ops, now).await {
+                    Ok(()) => {
+                        out.counted += n;
+                        out.transactions += 1;
+                    }
+                    // Another fold deleted (counted) one of these first, or is writing the counter: this
+                    // partition waits for the next fold rather than read the same tallies again now.
+                    Err(StoreError::Conflict) => {
+                        out.left_over = true;
+                        break 'partition;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The transactions that fold `tallies` into counter shard `shard`: per (day, metric), tallies deleted
+/// and their sum added, within the store's operation limit and [`MAX_COUNTERS`].
+/// Each comes with the number of tallies it deletes.
+fn fold_transactions(tallies: Vec<Item>, shard: u32) -> Vec<(usize, Vec<WriteOp>)> {
+    let mut by_counter: BTreeMap<(String, String), Vec<Item>> = BTreeMap::new();
+    for t in tallies {
+        let mut parts = t.key.sk.splitn(3, '#');
+        let (Some(day), Some(metric), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
+            // Not a tally this code wrote: counted as nothing, deleted so that it cannot block the folds.
+            by_counter.entry((String::new(), String::new())).or_default().push(t);
+            continue;
+        };
+        by_counter.entry((day.to_owned(), metric.to_owned())).or_default().push(t);
+    }
+    let mut transactions = Vec::new();
+    for ((day, metric), tallies) in by_counter {
+        let mut deletes = Vec::new();
+        let mut sums: BTreeMap<String, i64> = BTreeMap::new();
+        let mut flush = |deletes: &mut Vec<WriteOp>, sums: &mut BTreeMap<String, i64>| {
+            let mut ops = std::mem::take(deletes);
+            let counters: Vec<(String, i64)> = std::mem::take(sums).into_iter().collect();
+            let n = ops.len();
+            if !day.is_empty() {
+                ops.push(WriteOp::Add { key: keys::stats_counter(&day, &metric, shard), counters });
+            }
+            transactions.push((n, ops));
+        };
+        for t in tallies {
+            let names: BTreeSet<&String> = t.attrs.keys().collect();
+            let new_names = names.iter().filter(|n| !sums.contains_key(n.as_str())).count();
+            if deletes.len() + 1 >= MAX_TRANSACTION_OPS || (sums.len() + new_names > MAX_COUNTERS && !deletes.is_empty()) {
+                flush(&mut deletes, &mut sums);
+            }
+            for (name, v) in &t.attrs {
+                if let Some(n) = v.as_i64() {
+                    *sums.entry(name.clone()).or_default() += n;
+                }
+            }
+            deletes.push(WriteOp::Delete { key: t.key, cond: Cond::Live });
+        }
+        if !deletes.is_empty() {
+            flush(&mut deletes, &mut sums);
+        }
+    }
+    transactions
 }
 
 /// Counts per metric (every metric present, zero when nothing happened).
@@ -267,10 +396,11 @@ mod tests {
             &Event { help_type: Some("groceries"), department: Some("75"), distance_km: Some(3.2), wait_secs: None },
             1_800_000_000,
         );
-        let WriteOp::Add { key, counters } = op else { panic!("an Add") };
-        assert_eq!(key.pk, "STATS");
-        assert!(key.sk.starts_with("DAY#2027-01-15#confirmed#"), "{}", key.sk);
-        let names: Vec<&str> = counters.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["total", "type:groceries", "dept:75", "dist:2-5"]);
+        let WriteOp::Put { item, cond: Cond::Always } = op else { panic!("a Put") };
+        assert!(item.key.pk.starts_with("TALLY#"), "{}", item.key.pk);
+        assert!(item.key.sk.starts_with("2027-01-15#confirmed#"), "{}", item.key.sk);
+        let names: BTreeSet<&str> = item.attrs.keys().map(String::as_str).collect();
+        assert_eq!(names, BTreeSet::from(["total", "type:groceries", "dept:75", "dist:2-5"]));
+        assert!(item.attrs.values().all(|v| v == &Value::from(1)));
     }
 }

@@ -171,6 +171,11 @@ impl crate::store::ItemStore for CountingStore {
         self.saw(items.len());
         Ok(items)
     }
+    async fn query_first(&self, pk: &str, now: i64, limit: usize) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
+        let items = self.inner.query_first(pk, now, limit).await?;
+        self.saw(items.len());
+        Ok(items)
+    }
     async fn query_index(&self, pk: &str, now: i64, limit: usize) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
         let items = self.inner.query_index(pk, now, limit).await?;
         self.saw(items.len());
@@ -191,6 +196,103 @@ impl crate::store::ItemStore for CountingStore {
     async fn transact(&self, ops: Vec<crate::store::WriteOp>, now: i64) -> Result<(), crate::store::StoreError> {
         self.transactions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.inner.transact(ops, now).await
+    }
+    async fn dump(&self) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
+        self.inner.dump().await
+    }
+    async fn sweep_expired(&self, now: i64) -> Result<usize, crate::store::StoreError> {
+        self.inner.sweep_expired(now).await
+    }
+}
+
+/// DynamoDB's transaction-conflict rule, applied in front of a store that does not apply it: a
+/// transaction that writes (or checks) an item another transaction is still writing is cancelled, as
+/// DynamoDB cancels it with `TransactionConflict` (which the DynamoDB adapter maps to
+/// [`crate::store::StoreError::Conflict`]). DynamoDB Local serialises transactions instead (1,280
+/// transactions from 64 writers on one item: no cancellation), and SQLite has a single writer, so
+/// without this a test cannot see a hot item. Counts what it cancelled and what committed.
+pub struct ContendedStore {
+    pub inner: Arc<dyn crate::store::ItemStore>,
+    in_flight: std::sync::Mutex<std::collections::HashSet<crate::store::Key>>,
+    pub cancelled: std::sync::atomic::AtomicUsize,
+    pub committed: std::sync::atomic::AtomicUsize,
+}
+
+impl ContendedStore {
+    pub fn new(inner: Arc<dyn crate::store::ItemStore>) -> Self {
+        ContendedStore { inner, in_flight: Default::default(), cancelled: Default::default(), committed: Default::default() }
+    }
+
+    /// Transactions cancelled so far because another one was writing one of their items.
+    pub fn cancelled(&self) -> usize {
+        self.cancelled.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn committed(&self) -> usize {
+        self.committed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Releases a transaction's items when it ends, however it ends.
+struct InFlight<'a> {
+    set: &'a std::sync::Mutex<std::collections::HashSet<crate::store::Key>>,
+    keys: Vec<crate::store::Key>,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut set = self.set.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for k in &self.keys {
+            set.remove(k);
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::store::ItemStore for ContendedStore {
+    async fn get(&self, key: &crate::store::Key, now: i64) -> Result<Option<crate::store::Item>, crate::store::StoreError> {
+        self.inner.get(key, now).await
+    }
+    async fn query_prefix(&self, pk: &str, p: &str, now: i64, limit: usize) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
+        self.inner.query_prefix(pk, p, now, limit).await
+    }
+    async fn count_prefix(&self, pk: &str, p: &str, now: i64, limit: usize) -> Result<usize, crate::store::StoreError> {
+        self.inner.count_prefix(pk, p, now, limit).await
+    }
+    async fn query_first(&self, pk: &str, now: i64, limit: usize) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
+        self.inner.query_first(pk, now, limit).await
+    }
+    async fn query_index(&self, pk: &str, now: i64, limit: usize) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
+        self.inner.query_index(pk, now, limit).await
+    }
+    async fn query_index_page(
+        &self,
+        pk: &str,
+        p: &str,
+        after: Option<&str>,
+        now: i64,
+        limit: usize,
+    ) -> Result<crate::store::IndexPage, crate::store::StoreError> {
+        self.inner.query_index_page(pk, p, after, now, limit).await
+    }
+    async fn transact(&self, ops: Vec<crate::store::WriteOp>, now: i64) -> Result<(), crate::store::StoreError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let keys: Vec<crate::store::Key> = ops.iter().map(|op| op.key().clone()).collect();
+        let guard = {
+            let mut set = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if keys.iter().any(|k| set.contains(k)) {
+                self.cancelled.fetch_add(1, Relaxed);
+                return Err(crate::store::StoreError::Conflict);
+            }
+            set.extend(keys.iter().cloned());
+            InFlight { set: &self.in_flight, keys }
+        };
+        let result = self.inner.transact(ops, now).await;
+        drop(guard);
+        if result.is_ok() {
+            self.committed.fetch_add(1, Relaxed);
+        }
+        result
     }
     async fn dump(&self) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
         self.inner.dump().await

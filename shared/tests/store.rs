@@ -181,6 +181,14 @@ mod checks {
         assert_eq!(s.count_prefix("P#7", "ITEM#", NOW - 10, 1000).await.unwrap(), 301, "the one expired since counts before");
         assert_eq!(s.count_prefix("P#7", "NONE#", NOW, 1000).await.unwrap(), 0);
         assert!(matches!(s.count_prefix("P#7", "ITEM#", NOW, 100).await, Err(StoreError::Limit(_))));
+        // The first items of a partition, across a page boundary, skipping the expired one, never more.
+        let sks = |items: Vec<Item>| items.into_iter().map(|i| i.key.sk).collect::<Vec<_>>();
+        let first = sks(s.query_first("P#7", NOW, 290).await.unwrap());
+        assert_eq!(first, (0..290).map(|i| format!("ITEM#{i:04}")).collect::<Vec<_>>());
+        let all = sks(s.query_first("P#7", NOW, 302).await.unwrap());
+        assert_eq!((all.len(), all.last().map(String::as_str)), (301, Some("OTHER#1")), "the expired ITEM#9999 is skipped");
+        assert_eq!(s.query_first("P#7", NOW, 301).await.unwrap().len(), 301);
+        assert!(s.query_first("P#8", NOW, 10).await.unwrap().is_empty());
     }
 
     pub async fn an_index_partition_reads_page_by_page_at_any_size(s: Arc<dyn ItemStore>) {

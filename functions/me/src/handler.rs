@@ -60,8 +60,8 @@ mod tests {
         let (status, _) = read(handle(&t.deps, event("me-delete", &[("REPLACE_WITH_A_SESSION", &s)])).await);
         assert_eq!(status, 200);
         let dump = t.deps.store.dump().await.unwrap();
-        // What remains: used-link markers and the anonymous counters (a registration was counted).
-        assert!(dump.iter().all(|i| i.key.pk.starts_with("LINK#") || i.key.pk == "STATS"), "{dump:?}");
+        // What remains: used-link markers and the anonymous counts (the registration's tally, until folded).
+        assert!(dump.iter().all(|i| i.key.pk.starts_with("LINK#") || i.key.pk.starts_with("TALLY#")), "{dump:?}");
         let (status, body) = read(handle(&t.deps, event("me-get", &[("REPLACE_WITH_A_SESSION", &s)])).await);
         assert_eq!((status, body["error"]["code"].as_str()), (401, Some("session_revoked")));
     }

@@ -12,6 +12,7 @@
 //! | a member's reference to a match | `MEMBER#<member>` | `MATCH#<match>` | yes, `expires_at` |
 //! | perk (business) | `PERK#<ulid>` | `PERK` | business data; `submitted_by` removed on erasure |
 //! | statistics counter | `STATS` | `DAY#<yyyy-mm-dd>#<metric>#<shard>` | no: counts only, never expires |
+//! | statistics tally (one event, until folded into a counter) | `TALLY#<0–15>` | `<yyyy-mm-dd>#<metric>#<random>` | no: counts only, folded within a minute |
 //!
 //! Index partitions (`gsi1pk`): `OPEN_REQUEST#<help type>`, `HELP_OFFER#<help type>#<cell>`,
 //! `LISTING#<cell>`, `PERK#<cell>` (approved), `REVIEW#PERK` (pending perks), `MATCHES#<status>`
@@ -132,6 +133,17 @@ pub fn stats_counter(day: &str, metric: &str, shard: u32) -> Key {
     Key::new(STATS_PK, format!("{STATS_DAY_PREFIX}{day}#{metric}#{shard}"))
 }
 
+/// The partition of statistics tallies number `n` (tallies are spread over several partitions so that
+/// a burst of events never writes one DynamoDB partition faster than it takes writes).
+pub fn tally_partition(n: u32) -> String {
+    format!("TALLY#{n}")
+}
+
+/// One event's tally in partition `n`: `nonce` is random (no time, no id), so no two events share an item.
+pub fn tally(n: u32, day: &str, metric: &str, nonce: &str) -> Key {
+    Key::new(tally_partition(n), format!("{day}#{metric}#{nonce}"))
+}
+
 /// The sort key of an item in a cell index: its postal code, then its id (`<postal code>#<id>`), so a
 /// dense cell can be read one postal code (one distance) at a time, in id order.
 pub fn located_order(postal_code: &str, id: &str) -> String {
@@ -205,6 +217,7 @@ mod tests {
         assert_eq!(k(perk("P")), "PERK#P|PERK");
         assert_eq!(k(perk_ref("M", "P")), "MEMBER#M|PERK#P");
         assert_eq!(k(stats_counter("2027-01-15", "confirmed", 3)), "STATS|DAY#2027-01-15#confirmed#3");
+        assert_eq!(k(tally(7, "2027-01-15", "offered", "0f3a")), "TALLY#7|2027-01-15#offered#0f3a");
         assert_eq!(open_requests("groceries"), "OPEN_REQUEST#groceries");
         assert_eq!(open_request_order(1_700_000_000, "R"), "001700000000#R");
         assert_eq!(match_order(1_700_000_000, "X"), "001700000000#X");

@@ -410,6 +410,26 @@ impl ItemStore for DynamoStore {
         }
     }
 
+    async fn query_first(&self, pk: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Attrs> = None;
+        while items.len() < limit {
+            // `Limit` bounds the items evaluated (before the expiry filter): ask for what is still missing.
+            let want = i32::try_from(limit - items.len()).unwrap_or(i32::MAX);
+            let out = self.prefix_query(pk, "", now).limit(want).set_exclusive_start_key(start.take()).send().await.map_err(sdk_err)?;
+            meter(&self.meter.read, out.consumed_capacity());
+            for attrs in out.items.unwrap_or_default() {
+                items.push(from_attrs(attrs)?);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        items.truncate(limit);
+        Ok(items)
+    }
+
     async fn query_index(&self, index_pk: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start: Option<Attrs> = None;

@@ -211,6 +211,11 @@ pub trait ItemStore: Send + Sync {
         Ok(self.query_prefix(pk, sk_prefix, now, limit).await?.len())
     }
 
+    /// The first `limit` live items of partition `pk` in sort-key order (all of them when it holds fewer;
+    /// more is no error). For work that consumes a partition in bounded batches, deleting what it read:
+    /// the next call starts again from the first item left.
+    async fn query_first(&self, pk: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError>;
+
     /// Every live item whose [`GSI1PK`] equals `index_pk`, in [`GSI1SK`] order, reading page by page up
     /// to `limit` items (more is [`StoreError::Limit`]). Eventually consistent on DynamoDB (a GSI).
     async fn query_index(&self, index_pk: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError>;

@@ -276,6 +276,11 @@ impl ItemStore for SqliteStore {
         .await
     }
 
+    async fn query_first(&self, pk: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
+        let pk = pk.to_owned();
+        self.run(limit, move |c| first_rows(c, QUERY_PREFIX, params![pk, "", now], limit)).await
+    }
+
     async fn query_index(&self, index_pk: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
         let index_pk = index_pk.to_owned();
         self.run(limit.saturating_add(1), move |c| {
