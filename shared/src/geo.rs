@@ -10,21 +10,53 @@ use crate::domain::PostalCode;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-/// The postal codes of each cell, from the reference table (immutable data, built once per process).
-static CODES_BY_CELL: LazyLock<HashMap<String, Vec<PostalCode>>> = LazyLock::new(|| {
-    let mut by_cell: HashMap<String, Vec<PostalCode>> = HashMap::new();
+/// A postal code of a cell, with its point (`None` for the codes without one).
+struct Located {
+    code: PostalCode,
+    point: Option<(f64, f64)>,
+}
+
+/// The postal codes of each cell with their points, from the reference table (immutable data, built
+/// once per process).
+static CODES_BY_CELL: LazyLock<HashMap<String, Vec<Located>>> = LazyLock::new(|| {
+    let mut by_cell: HashMap<String, Vec<Located>> = HashMap::new();
     for code in crate::domain::postal::all_codes() {
-        by_cell.entry(cell_of(&code)).or_default().push(code);
+        let point = code.info().point;
+        by_cell.entry(cell_of(&code)).or_default().push(Located { code, point });
     }
     for codes in by_cell.values_mut() {
-        codes.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        codes.sort_by(|a, b| a.code.as_str().cmp(b.code.as_str()));
     }
     by_cell
 });
 
 /// The postal codes whose items a cell's index partition holds, in code order.
-pub fn codes_in(cell: &str) -> &'static [PostalCode] {
-    CODES_BY_CELL.get(cell).map_or(&[], Vec::as_slice)
+pub fn codes_in(cell: &str) -> Vec<&'static PostalCode> {
+    CODES_BY_CELL.get(cell).map_or_else(Vec::new, |codes| codes.iter().map(|l| &l.code).collect())
+}
+
+/// The postal codes of `cell` within `radius_km` of `center`, in code order, each with its distance
+/// ([`PostalCode::distance_km`], exactly). A search measures every code of the cells it reads: the
+/// points come with the cell, and the haversine runs only for codes within the circle's band of
+/// latitude (no two points are closer than their difference in latitude).
+pub fn codes_within(cell: &str, center: &PostalCode, radius_km: f64) -> Vec<(&'static PostalCode, f64)> {
+    let Some(codes) = CODES_BY_CELL.get(cell) else { return Vec::new() };
+    let from = center.info().point;
+    codes
+        .iter()
+        .filter_map(|l| {
+            let km = if l.code == *center {
+                0.0
+            } else {
+                let ((lat0, lon0), (lat, lon)) = (from?, l.point?);
+                if (lat - lat0).abs() * KM_PER_DEG_LAT > radius_km + 0.001 {
+                    return None;
+                }
+                crate::domain::postal::haversine_km((lat0, lon0), (lat, lon))
+            };
+            (km <= radius_km).then_some((&l.code, km))
+        })
+        .collect()
 }
 
 /// Cell size in degrees.
@@ -74,7 +106,7 @@ mod tests {
 
     #[test]
     fn every_code_is_in_the_list_of_its_own_cell() {
-        let total: usize = crate::domain::postal::all_codes().map(|c| usize::from(codes_in(&cell_of(&c)).contains(&c))).sum();
+        let total: usize = crate::domain::postal::all_codes().map(|c| usize::from(codes_in(&cell_of(&c)).contains(&&c))).sum();
         assert_eq!(total, crate::domain::postal::directory_len());
         assert!(codes_in(&cell_of(&pc("75011"))).iter().any(|c| c.as_str() == "75012"), "Paris codes share a cell");
         assert!(codes_in("no_such_cell").is_empty());
@@ -100,6 +132,21 @@ mod tests {
                             center.as_str()
                         );
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn codes_within_a_radius_are_measured_as_distance_km_measures_them() {
+        for center in ["75011", "29830", "97400", "20000", "64200"].map(pc) {
+            for radius in [0.5, 5.0, 27.0, 100.0] {
+                for cell in cells_within(&center, radius) {
+                    let brute: Vec<(&PostalCode, f64)> = codes_in(&cell)
+                        .into_iter()
+                        .filter_map(|c| center.distance_km(c).filter(|d| *d <= radius).map(|d| (c, d)))
+                        .collect();
+                    assert_eq!(codes_within(&cell, &center, radius), brute, "{} {radius} km, cell {cell}", center.as_str());
                 }
             }
         }

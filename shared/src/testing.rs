@@ -166,6 +166,11 @@ impl crate::store::ItemStore for CountingStore {
         self.saw(usize::from(item.is_some()));
         Ok(item)
     }
+    async fn get_many(&self, keys: Vec<crate::store::Key>, now: i64) -> Result<Vec<Option<crate::store::Item>>, crate::store::StoreError> {
+        let items = self.inner.get_many(keys, now).await?;
+        self.saw(items.iter().flatten().count());
+        Ok(items)
+    }
     async fn query_prefix(&self, pk: &str, p: &str, now: i64, limit: usize) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
         let items = self.inner.query_prefix(pk, p, now, limit).await?;
         self.saw(items.len());
@@ -191,6 +196,18 @@ impl crate::store::ItemStore for CountingStore {
     ) -> Result<crate::store::IndexPage, crate::store::StoreError> {
         let page = self.inner.query_index_page(pk, p, after, now, limit).await?;
         self.saw(page.items.len());
+        Ok(page)
+    }
+    async fn query_index_entries(
+        &self,
+        pk: &str,
+        p: &str,
+        after: Option<&str>,
+        now: i64,
+        limit: usize,
+    ) -> Result<crate::store::EntryPage, crate::store::StoreError> {
+        let page = self.inner.query_index_entries(pk, p, after, now, limit).await?;
+        self.saw(page.entries.len());
         Ok(page)
     }
     async fn transact(&self, ops: Vec<crate::store::WriteOp>, now: i64) -> Result<(), crate::store::StoreError> {
@@ -253,6 +270,9 @@ impl crate::store::ItemStore for ContendedStore {
     async fn get(&self, key: &crate::store::Key, now: i64) -> Result<Option<crate::store::Item>, crate::store::StoreError> {
         self.inner.get(key, now).await
     }
+    async fn get_many(&self, keys: Vec<crate::store::Key>, now: i64) -> Result<Vec<Option<crate::store::Item>>, crate::store::StoreError> {
+        self.inner.get_many(keys, now).await
+    }
     async fn query_prefix(&self, pk: &str, p: &str, now: i64, limit: usize) -> Result<Vec<crate::store::Item>, crate::store::StoreError> {
         self.inner.query_prefix(pk, p, now, limit).await
     }
@@ -274,6 +294,16 @@ impl crate::store::ItemStore for ContendedStore {
         limit: usize,
     ) -> Result<crate::store::IndexPage, crate::store::StoreError> {
         self.inner.query_index_page(pk, p, after, now, limit).await
+    }
+    async fn query_index_entries(
+        &self,
+        pk: &str,
+        p: &str,
+        after: Option<&str>,
+        now: i64,
+        limit: usize,
+    ) -> Result<crate::store::EntryPage, crate::store::StoreError> {
+        self.inner.query_index_entries(pk, p, after, now, limit).await
     }
     async fn transact(&self, ops: Vec<crate::store::WriteOp>, now: i64) -> Result<(), crate::store::StoreError> {
         use std::sync::atomic::Ordering::Relaxed;

@@ -14,11 +14,12 @@ use crate::error::AppError;
 use crate::geo;
 use crate::records::keys;
 use crate::records::keys::CellIndex;
-use crate::store::{IndexPage, Item};
+use crate::store::{EntryPage, IndexEntry, Item, Key};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// A search around a postal code.
 pub struct GeoQuery {
@@ -100,9 +101,11 @@ const CONCURRENT_CELLS: usize = 16;
 /// One postal code within the radius, and its distance (every item of a code is at its point).
 #[derive(Clone)]
 struct Place {
-    cell: String,
-    code: PostalCode,
+    /// Its cell's index partition.
+    partition: std::sync::Arc<str>,
+    code: &'static PostalCode,
     metres: i64,
+    km: f64,
 }
 
 /// Runs a search. `keep` filters candidates (category, community…) and gives each item's postal code
@@ -127,61 +130,65 @@ pub async fn geo_search(
     let radius = q.radius_km as f64;
     let need = q.limit + 1;
     // The places within the radius and not wholly before the cursor, by cell: static data, no read.
-    let mut cells: Vec<(String, Vec<Place>)> = Vec::new();
+    let mut cells: Vec<(std::sync::Arc<str>, Vec<Place>)> = Vec::new();
     for cell in geo::cells_within(&q.center, radius) {
-        let places: Vec<Place> = geo::codes_in(&cell)
-            .iter()
-            .filter_map(|code| {
-                let km = q.center.distance_km(code)?;
+        let partition: std::sync::Arc<str> = q.index.partition(&cell).into();
+        let places: Vec<Place> = geo::codes_within(&cell, &q.center, radius)
+            .into_iter()
+            .filter_map(|(code, km)| {
                 let metres = (km * 1000.0).round() as i64;
-                (km <= radius && after.as_ref().is_none_or(|(d, _)| metres >= *d)).then(|| Place {
-                    cell: cell.clone(),
-                    code: code.clone(),
-                    metres,
-                })
+                after.as_ref().is_none_or(|(d, _)| metres >= *d).then(|| Place { partition: partition.clone(), code, metres, km })
             })
             .collect();
         if !places.is_empty() {
-            cells.push((cell, places));
+            cells.push((partition, places));
         }
     }
-    let mut hits: Vec<(i64, String, Hit)> = Vec::new();
+    let mut hits: Vec<Candidate> = Vec::new();
     let before_cursor = |metres: i64, id: &str| after.as_ref().is_some_and(|(d, aid)| (metres, id) <= (*d, aid.as_str()));
-    let take = |item: Item, hits: &mut Vec<(i64, String, Hit)>| {
+    let take = |item: Item, hits: &mut Vec<Candidate>| {
         let Some((code, id)) = keep(&item) else { return };
         let Some(km) = q.center.distance_km(&code) else { return };
         let metres = (km * 1000.0).round() as i64;
         if km <= radius && !before_cursor(metres, &id) {
-            hits.push((metres, id, Hit { item, distance_km: km }));
+            hits.push(Candidate { metres, id, km, held: Held::Item(item) });
         }
     };
     // 1. One read per cell, at most CELL_PAGE deep: sparse cells are done; dense ones give their places.
     let reads: Vec<_> = cells
         .iter()
-        .map(|(cell, _)| {
-            let (store, pk) = (deps.store.clone(), q.index.partition(cell));
-            async move { store.query_index_page(&pk, "", None, now, CELL_PAGE).await }
+        .map(|(partition, _)| {
+            let (store, pk) = (deps.store.clone(), partition.to_string());
+            async move { store.query_index_entries(&pk, "", None, now, CELL_PAGE).await }
         })
         .collect();
-    let pages: Vec<IndexPage> = futures::stream::iter(reads).buffered(CONCURRENT_CELLS).try_collect().await?;
+    let pages: Vec<EntryPage> = futures::stream::iter(reads).buffered(CONCURRENT_CELLS).try_collect().await?;
     let mut places: Vec<Place> = Vec::new();
     for ((_, cell_places), page) in cells.into_iter().zip(pages) {
         if page.next.is_some() {
             places.extend(cell_places);
         } else {
-            for item in page.items {
-                take(item, &mut hits);
+            // Where an entry stands, from its index sort key alone (`<postal code>#<id>`) and the cell's
+            // places within the radius, already measured.
+            let near: HashMap<&str, &Place> = cell_places.iter().map(|p| (p.code.as_str(), p)).collect();
+            for entry in page.entries {
+                let Some((code, id)) = entry.index_sk.split_once('#') else { continue };
+                let Some(place) = near.get(code) else { continue };
+                if !before_cursor(place.metres, id) {
+                    let id = id.to_owned();
+                    hits.push(Candidate { metres: place.metres, id, km: place.km, held: Held::Entry(entry) });
+                }
             }
         }
     }
-    keep_best(&mut hits, need);
+    keep_best(deps, now, &mut hits, need, &keep).await?;
     // 2. The dense cells' places, nearest first, each read in id order as far as needed.
     places.sort_by(|a, b| (a.metres, a.code.as_str()).cmp(&(b.metres, b.code.as_str())));
     for place in places {
-        if hits.iter().filter(|(m, _, _)| *m < place.metres).count() >= need {
+        if hits.iter().filter(|c| c.metres < place.metres).count() >= need {
             break;
         }
-        let pk = q.index.partition(&place.cell);
+        let pk = &*place.partition;
         let prefix = keys::located_prefix(place.code.as_str());
         let mut from = match &after {
             Some((d, id)) if *d == place.metres => Some(keys::located_order(place.code.as_str(), id)),
@@ -189,7 +196,7 @@ pub async fn geo_search(
         };
         let mut found = 0;
         loop {
-            let page = deps.store.query_index_page(&pk, &prefix, from.as_deref(), now, need.max(CODE_PAGE_MIN)).await?;
+            let page = deps.store.query_index_page(pk, &prefix, from.as_deref(), now, need.max(CODE_PAGE_MIN)).await?;
             let before = hits.len();
             for item in page.items {
                 take(item, &mut hits);
@@ -200,21 +207,86 @@ pub async fn geo_search(
                 _ => break,
             }
         }
-        keep_best(&mut hits, need);
+        keep_best(deps, now, &mut hits, need, &keep).await?;
     }
-    hits.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     let more = hits.len() > q.limit;
     hits.truncate(q.limit);
-    let next_cursor = if more { hits.last().map(|(d, id, _)| encode_cursor(deps, &f, *d, id)) } else { None };
-    Ok(Page { hits: hits.into_iter().map(|(_, _, h)| h).collect(), next_cursor })
+    let next_cursor = if more { hits.last().map(|c| encode_cursor(deps, &f, c.metres, &c.id)) } else { None };
+    let hits = hits
+        .into_iter()
+        .filter_map(|c| match c.held {
+            Held::Item(item) => Some(Hit { item, distance_km: c.km }),
+            Held::Entry(_) => None,
+        })
+        .collect();
+    Ok(Page { hits, next_cursor })
 }
 
-/// Keeps the `n` first hits in page order: what a search holds stays bounded by its page.
-fn keep_best(hits: &mut Vec<(i64, String, Hit)>, n: usize) {
-    if hits.len() > n {
-        hits.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        hits.truncate(n);
+/// A search candidate: its place in the page order (distance in metres, id), and its item, read (and
+/// filtered) only once it ranks among the first of the page.
+struct Candidate {
+    metres: i64,
+    id: String,
+    km: f64,
+    held: Held,
+}
+
+impl Candidate {
+    /// The key of its item if the item is still to be read.
+    fn unread_key(&self) -> Option<Key> {
+        match &self.held {
+            Held::Entry(e) if e.has_item() => None,
+            Held::Entry(e) => Some(e.key.clone()),
+            Held::Item(_) => None,
+        }
     }
+}
+
+enum Held {
+    /// Ranked by its index sort key; its item not looked at yet.
+    Entry(IndexEntry),
+    /// Read and kept by the filter.
+    Item(Item),
+}
+
+/// Keeps the `n` first candidates in page order that the filter keeps, reading entries' items in that
+/// order only until `n` are kept: what a search holds stays bounded by its page, and what it reads too
+/// (without a filter, the page itself, in one read).
+async fn keep_best(
+    deps: &Deps,
+    now: UnixTime,
+    hits: &mut Vec<Candidate>,
+    n: usize,
+    keep: &impl Fn(&Item) -> Option<(PostalCode, String)>,
+) -> Result<(), AppError> {
+    hits.sort_by(|a, b| (a.metres, &a.id).cmp(&(b.metres, &b.id)));
+    let mut rest = std::mem::take(hits).into_iter().peekable();
+    let mut kept: Vec<Candidate> = Vec::with_capacity(n);
+    while kept.len() < n && rest.peek().is_some() {
+        // The next candidates in order, as many as are still missing; their unread items in one read.
+        let batch: Vec<Candidate> = rest.by_ref().take(n - kept.len()).collect();
+        let unread: Vec<Key> = batch.iter().filter_map(|c| c.unread_key()).collect();
+        let mut read = deps.store.get_many(unread, now).await?.into_iter();
+        for mut c in batch {
+            if let Held::Entry(entry) = c.held {
+                let index_sk = entry.index_sk.clone();
+                let item = match entry.item() {
+                    Ok(item) => Some(item),
+                    Err(_) => read.next().flatten(),
+                };
+                // Gone since the index was read, filtered out, or moved since (then found at its new place).
+                match item {
+                    Some(item) if keep(&item).is_some_and(|(code, id)| keys::located_order(code.as_str(), &id) == index_sk) => {
+                        c.held = Held::Item(item);
+                    }
+                    _ => continue,
+                }
+            }
+            kept.push(c);
+        }
+    }
+    *hits = kept;
+    Ok(())
 }
 
 /// Distance for display: kilometres with two decimals.

@@ -178,6 +178,51 @@ impl IndexPage {
     }
 }
 
+/// An entry of an index read for a search: its item's key, its index sort key, and the item's
+/// attributes when the store read them with the entry. A search ranks hundreds of entries by their index
+/// sort key (a postal code and an id) and needs the items of the few it keeps: the embedded store reads
+/// entries from its index alone and the search reads those few by key; DynamoDB's query returns whole
+/// items anyway, so its entries carry them (docs/PERFORMANCE.md, "Searches").
+#[derive(Debug, Clone)]
+pub struct IndexEntry {
+    pub key: Key,
+    pub index_sk: String,
+    attrs: Option<Map<String, Value>>,
+}
+
+impl IndexEntry {
+    /// The entry of an item read whole.
+    pub fn of_item(item: Item) -> Self {
+        let index_sk = item.attrs.get(GSI1SK).and_then(Value::as_str).unwrap_or_default().to_owned();
+        IndexEntry { key: item.key, index_sk, attrs: Some(item.attrs) }
+    }
+
+    /// An entry read without its item.
+    pub fn unread(key: Key, index_sk: String) -> Self {
+        IndexEntry { key, index_sk, attrs: None }
+    }
+
+    /// True if the item was read with the entry.
+    pub fn has_item(&self) -> bool {
+        self.attrs.is_some()
+    }
+
+    /// The item, if it was read with the entry.
+    pub fn item(self) -> Result<Item, Key> {
+        match self.attrs {
+            Some(attrs) => Ok(Item { key: self.key, attrs }),
+            None => Err(self.key),
+        }
+    }
+}
+
+/// A page of [`IndexEntry`]s and where the next one starts (as in [`IndexPage`]).
+#[derive(Debug, Default)]
+pub struct EntryPage {
+    pub entries: Vec<IndexEntry>,
+    pub next: Option<String>,
+}
+
 /// The first `limit` items of an index partition, page by page (at most 1,000 a read), in index order;
 /// `next` is set when there are more. For work done in bounded batches: what is left waits for the
 /// next run instead of failing this one.
@@ -200,6 +245,15 @@ pub async fn first_of_index(store: &dyn ItemStore, pk: &str, now: UnixTime, limi
 pub trait ItemStore: Send + Sync {
     /// The live item at `key`, if any.
     async fn get(&self, key: &Key, now: UnixTime) -> Result<Option<Item>, StoreError>;
+
+    /// The live item at each key, in the order of `keys` (a search's few results, read together).
+    async fn get_many(&self, keys: Vec<Key>, now: UnixTime) -> Result<Vec<Option<Item>>, StoreError> {
+        let mut items = Vec::with_capacity(keys.len());
+        for key in &keys {
+            items.push(self.get(key, now).await?);
+        }
+        Ok(items)
+    }
 
     /// Every live item of partition `pk` whose sort key starts with `sk_prefix`, in sort-key order.
     /// Reads page by page until done, up to `limit` items (more is [`StoreError::Limit`], never a silent cut).
@@ -233,6 +287,19 @@ pub trait ItemStore: Send + Sync {
         now: UnixTime,
         limit: usize,
     ) -> Result<IndexPage, StoreError>;
+
+    /// [`ItemStore::query_index_page`], each item an [`IndexEntry`] decoded only when asked.
+    async fn query_index_entries(
+        &self,
+        index_pk: &str,
+        sk_prefix: &str,
+        after: Option<&str>,
+        now: UnixTime,
+        limit: usize,
+    ) -> Result<EntryPage, StoreError> {
+        let page = self.query_index_page(index_pk, sk_prefix, after, now, limit).await?;
+        Ok(EntryPage { entries: page.items.into_iter().map(IndexEntry::of_item).collect(), next: page.next })
+    }
 
     /// Applies all operations atomically, or none. At most [`MAX_TRANSACTION_OPS`], each on a distinct key.
     async fn transact(&self, ops: Vec<WriteOp>, now: UnixTime) -> Result<(), StoreError>;

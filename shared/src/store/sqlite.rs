@@ -14,7 +14,7 @@
 //! also serialises the writer with other processes, such as `entraide dump`.
 
 use super::group::{GroupError, GroupWriter};
-use super::{GSI1PK, GSI1SK, IndexPage, Item, ItemStore, Key, StoreError, WriteOp, check_transaction, cond_holds};
+use super::{EntryPage, GSI1PK, GSI1SK, IndexEntry, IndexPage, Item, ItemStore, Key, StoreError, WriteOp, check_transaction, cond_holds};
 use crate::clock::UnixTime;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
@@ -75,9 +75,12 @@ const MIGRATE_GSI1: &str = "
     UPDATE items SET gsi1pk = json_extract(attrs, '$.gsi1pk'), gsi1sk = json_extract(attrs, '$.gsi1sk');
 ";
 
+// The index entries hold their item's key and expiry: index reads come in index order without a sort,
+// and a search ranks live entries from the index alone.
 const INDEXES: &str = "
     CREATE INDEX IF NOT EXISTS items_by_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
-    CREATE INDEX IF NOT EXISTS items_by_gsi1 ON items (gsi1pk, gsi1sk) WHERE gsi1pk IS NOT NULL;
+    DROP INDEX IF EXISTS items_by_gsi1;
+    CREATE INDEX IF NOT EXISTS items_by_gsi1_live ON items (gsi1pk, gsi1sk, pk, sk, expires_at) WHERE gsi1pk IS NOT NULL;
 ";
 
 /// Every connection keeps the plan it prepared. Without this, SQLite marks a statement whose plan could
@@ -104,6 +107,16 @@ const QUERY_INDEX_PAGE: &str = "SELECT pk, sk, attrs FROM items
     WHERE gsi1pk = ?1 AND gsi1sk >= ?2 AND gsi1sk < ?2 || char(1114111)
     AND substr(gsi1sk, 1, length(?2)) = ?2 AND gsi1sk > ?3
     AND (expires_at IS NULL OR expires_at > ?4)
+    ORDER BY gsi1sk, pk, sk";
+// From the index alone (it holds the expiry, and a table's index holds its primary key): reading each
+// entry's attributes meant a lookup in the table per entry, a third of a search's CPU.
+const QUERY_INDEX_ENTRIES: &str = "SELECT pk, sk, gsi1sk FROM items
+    WHERE gsi1pk = ?1 AND gsi1sk >= ?2 AND gsi1sk < ?2 || char(1114111)
+    AND substr(gsi1sk, 1, length(?2)) = ?2 AND gsi1sk > ?3
+    AND (expires_at IS NULL OR expires_at > ?4)
+    ORDER BY gsi1sk, pk, sk";
+const QUERY_INDEX_ENTRIES_FIRST: &str = "SELECT pk, sk, gsi1sk FROM items
+    WHERE gsi1pk = ?1 AND (expires_at IS NULL OR expires_at > ?2)
     ORDER BY gsi1sk, pk, sk";
 
 fn err(e: rusqlite::Error) -> StoreError {
@@ -249,6 +262,22 @@ impl ItemStore for SqliteStore {
         self.run(1, move |c| Ok(load(c, &key)?.filter(|i| i.is_live(now)))).await
     }
 
+    async fn get_many(&self, keys: Vec<Key>, now: UnixTime) -> Result<Vec<Option<Item>>, StoreError> {
+        self.run(keys.len(), move |c| {
+            // One read transaction for all: each statement on its own would take the file's read lock again.
+            let own = c.is_autocommit();
+            if own {
+                c.execute_batch("BEGIN").map_err(err)?;
+            }
+            let items = keys.into_iter().map(|key| Ok(load(c, &key)?.filter(|i| i.is_live(now)))).collect::<Result<Vec<_>, StoreError>>();
+            if own {
+                c.execute_batch("COMMIT").map_err(err)?;
+            }
+            items
+        })
+        .await
+    }
+
     async fn query_prefix(&self, pk: &str, sk_prefix: &str, now: UnixTime, limit: usize) -> Result<Vec<Item>, StoreError> {
         let (pk, prefix) = (pk.to_owned(), sk_prefix.to_owned());
         self.run(limit.saturating_add(1), move |c| {
@@ -305,6 +334,40 @@ impl ItemStore for SqliteStore {
         self.run(limit.saturating_add(1), move |c| {
             let items = first_rows(c, QUERY_INDEX_PAGE, params![index_pk, prefix, after, now], limit.saturating_add(1))?;
             Ok(IndexPage::of(items, limit))
+        })
+        .await
+    }
+
+    async fn query_index_entries(
+        &self,
+        index_pk: &str,
+        sk_prefix: &str,
+        after: Option<&str>,
+        now: UnixTime,
+        limit: usize,
+    ) -> Result<EntryPage, StoreError> {
+        let whole = sk_prefix.is_empty() && after.is_none();
+        let (index_pk, prefix, after) = (index_pk.to_owned(), sk_prefix.to_owned(), after.unwrap_or("").to_owned());
+        self.run(limit.saturating_add(1), move |c| {
+            // A page from the start of the partition compares no sort key at all.
+            let (mut stmt, mut rows);
+            if whole {
+                stmt = c.prepare_cached(QUERY_INDEX_ENTRIES_FIRST).map_err(err)?;
+                rows = stmt.query(params![index_pk, now]).map_err(err)?;
+            } else {
+                stmt = c.prepare_cached(QUERY_INDEX_ENTRIES).map_err(err)?;
+                rows = stmt.query(params![index_pk, prefix, after, now]).map_err(err)?;
+            }
+            let mut entries = Vec::new();
+            while entries.len() <= limit {
+                let Some(row) = rows.next().map_err(err)? else { break };
+                let key = Key { pk: row.get(0).map_err(err)?, sk: row.get(1).map_err(err)? };
+                entries.push(IndexEntry::unread(key, row.get(2).map_err(err)?));
+            }
+            let more = entries.len() > limit;
+            entries.truncate(limit);
+            let next = if more { entries.last().map(|e| e.index_sk.clone()) } else { None };
+            Ok(EntryPage { entries, next })
         })
         .await
     }
@@ -408,9 +471,11 @@ mod tests {
             // Sort keys 00–09 start with "0": four of them in partition G#0, three in each other.
             let in_page = if i % 3 == 0 { 4 } else { 3 };
             assert_eq!(store.query_index_page(&format!("G#{}", i % 3), "0", None, 100 + i, 10).await.unwrap().items.len(), in_page);
+            assert_eq!(store.query_index_entries(&format!("G#{}", i % 3), "0", None, 100 + i, 10).await.unwrap().entries.len(), in_page);
+            assert_eq!(store.query_index_entries(&format!("G#{}", i % 3), "", None, 100 + i, 10).await.unwrap().entries.len(), 4);
         }
         let Readers::Own(pool) = &*store.readers else { panic!("an on-disk store has read connections of its own") };
-        for sql in [GET, QUERY_PREFIX, COUNT_PREFIX, QUERY_INDEX, QUERY_INDEX_PAGE] {
+        for sql in [GET, QUERY_PREFIX, COUNT_PREFIX, QUERY_INDEX, QUERY_INDEX_PAGE, QUERY_INDEX_ENTRIES, QUERY_INDEX_ENTRIES_FIRST] {
             let mut steps = 0;
             for conn in pool {
                 let conn = conn.lock().unwrap();
@@ -419,6 +484,25 @@ mod tests {
                 steps += stmt.get_status(StatementStatus::VmStep);
             }
             assert!(steps > 0, "the cached statement was the one that ran: {sql}");
+        }
+    }
+
+    /// A search ranks index entries from the index alone: no lookup in the table per entry.
+    #[test]
+    fn index_entries_are_read_from_the_index_alone() {
+        let conn = Connection::open_in_memory().unwrap();
+        SqliteStore::prepare(&conn).unwrap();
+        let plan = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Vec<String> {
+            let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            stmt.query_map(args, |r| r.get::<_, String>(3)).unwrap().collect::<Result<_, _>>().unwrap()
+        };
+        for p in [plan(QUERY_INDEX_ENTRIES, params!["G#1", "", "", 0]), plan(QUERY_INDEX_ENTRIES_FIRST, params!["G#1", 0])] {
+            // A covering index, and no sort (the index order is the order asked for).
+            assert!(p.iter().any(|s| s.contains("USING COVERING INDEX items_by_gsi1_live")), "{p:?}");
+            assert!(!p.iter().any(|s| s.contains("TEMP B-TREE")), "{p:?}");
+        }
+        for p in [plan(QUERY_INDEX, params!["G#1", 0]), plan(QUERY_INDEX_PAGE, params!["G#1", "", "", 0])] {
+            assert!(!p.iter().any(|s| s.contains("TEMP B-TREE")), "{p:?}");
         }
     }
 }
