@@ -128,10 +128,15 @@ pub fn count(metric: Metric, event: &Event<'_>, now: UnixTime) -> WriteOp {
     if let Some(w) = event.wait_secs {
         counters.insert(format!("wait:{}", wait_bucket(w)), 1.into());
     }
-    // 80 random bits: the sort key says nothing of when, or of whom.
-    let key = keys::tally(partition, &day_of(now), metric.as_str(), &format!("{random:020x}"));
+    // A sequence number of this process, then random bits: the sort key says nothing of when, or of
+    // whom, and a process's tallies go to the end of their partition instead of each to a random page.
+    let seq = TALLY_SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let key = keys::tally(partition, &day_of(now), metric.as_str(), &format!("{seq:016x}{:012x}", random >> 32));
     WriteOp::Put { item: Item::new(key, counters), cond: Cond::Always }
 }
+
+/// Orders one process's tallies within their partitions.
+static TALLY_SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// What one [`fold`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
