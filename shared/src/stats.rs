@@ -9,7 +9,7 @@
 //! Why tallies: DynamoDB cancels a transaction that writes an item another transaction is writing
 //! (`TransactionConflict`). When every offer's transaction added to one of four counter items, a burst
 //! of offers fought over those four items and lost (docs/PERFORMANCE.md, "Hot items"). Now each event
-//! writes an item of its own, under a random sort key in one of [`TALLY_PARTITIONS`] partitions, so the
+//! writes an item of its own, under a unique sort key in one of [`TALLY_PARTITIONS`] partitions, so the
 //! events of a burst never touch a common item, and no partition takes more than its share of writes.
 //! [`fold`] (every minute on AWS, every few seconds in the local runner) adds tallies into the day
 //! counters and deletes them in the same transaction, each delete conditioned on the tally still being

@@ -12,7 +12,7 @@
 //! | a member's reference to a match | `MEMBER#<member>` | `MATCH#<match>` | yes, `expires_at` |
 //! | perk (business) | `PERK#<ulid>` | `PERK` | business data; `submitted_by` removed on erasure |
 //! | statistics counter | `STATS` | `DAY#<yyyy-mm-dd>#<metric>#<shard>` | no: counts only, never expires |
-//! | statistics tally (one event, until folded into a counter) | `TALLY#<0–15>` | `<yyyy-mm-dd>#<metric>#<random>` | no: counts only, folded within a minute |
+//! | statistics tally (one event, until folded into a counter) | `TALLY#<0–15>` | `<yyyy-mm-dd>#<metric>#<sequence><random>` | no: counts only, folded within a minute |
 //!
 //! Index partitions (`gsi1pk`): `OPEN_REQUEST#<help type>`, `HELP_OFFER#<help type>#<cell>`,
 //! `LISTING#<cell>`, `PERK#<cell>` (approved), `REVIEW#PERK` (pending perks), `MATCHES#<status>`
@@ -139,7 +139,8 @@ pub fn tally_partition(n: u32) -> String {
     format!("TALLY#{n}")
 }
 
-/// One event's tally in partition `n`: `nonce` is random (no time, no id), so no two events share an item.
+/// One event's tally in partition `n`: `nonce` is unique (a process's sequence number and random bits; no
+/// time, no id), so no two events share an item.
 pub fn tally(n: u32, day: &str, metric: &str, nonce: &str) -> Key {
     Key::new(tally_partition(n), format!("{day}#{metric}#{nonce}"))
 }
