@@ -67,7 +67,7 @@ export const T = {
     decided_rejected: "Refusée : la demande est remise en attente, jamais avec cette personne.", decided_released: "Une des personnes est partie entre-temps.",
     perk_approved: "Commerce publié.", perk_rejected: "Commerce refusé.", km: (d) => `${d} km`, children: "Enfants", availability_short: "Disponibilités",
     // stats
-    stats_title: "Statistiques", stats_intro: "Des chiffres anonymes : ils ne contiennent aucune donnée personnelle et survivent à chaque effacement.",
+    stats_title: "Statistiques", stats_intro: "Des chiffres anonymes : ils ne contiennent aucune donnée personnelle et survivent à chaque effacement. Ils sont mis à jour en une minute au plus.",
     per_day: "Par jour", per_help_type: "Par type d'aide", per_department: "Par département", by_distance: "Aides organisées par distance",
     median_wait: "Délai médian entre une demande et sa mise en relation", minutes: (n) => `${n} min`, no_data: "Pas encore de données.",
     data_table: "Voir les chiffres", day: "Jour", department: "Département", count: "Nombre",
@@ -167,7 +167,7 @@ export const T = {
     decided_introduced: "Approved: the introduction e-mail is on its way.", decided_approved: "Approved: the e-mail goes out on the next run.",
     decided_rejected: "Rejected: the request is open again, never with this person.", decided_released: "One of the two left in the meantime.",
     perk_approved: "Business published.", perk_rejected: "Business rejected.", km: (d) => `${d} km`, children: "Children", availability_short: "Availability",
-    stats_title: "Statistics", stats_intro: "Anonymous numbers: they hold no personal data and survive every erasure.",
+    stats_title: "Statistics", stats_intro: "Anonymous numbers: they hold no personal data and survive every erasure. They are updated within a minute.",
     per_day: "Per day", per_help_type: "Per kind of help", per_department: "Per department", by_distance: "Help arranged by distance",
     median_wait: "Median time from a request to its introduction", minutes: (n) => `${n} min`, no_data: "No data yet.",
     data_table: "See the numbers", day: "Day", department: "Department", count: "Count",
