@@ -105,3 +105,47 @@ fn per_route_throttling_names_real_routes_and_the_busy_writers_have_a_ceiling() 
         assert!(block.contains("ReservedConcurrentExecutions:"), "{binary} has no ceiling:\n{block}");
     }
 }
+
+/// The blocks of the template's `AWS::CloudWatch::Alarm` resources: (logical id, block text).
+fn alarm_blocks(t: &str) -> Vec<(String, String)> {
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    for line in t.lines() {
+        let top = line.len() > 2 && line.starts_with("  ") && line.as_bytes()[2].is_ascii_alphabetic();
+        if top || line.chars().next().is_some_and(|c| !c.is_whitespace()) {
+            blocks.push((line.trim().trim_end_matches(':').to_owned(), String::new()));
+        }
+        if let Some((_, b)) = blocks.last_mut() {
+            b.push_str(line);
+            b.push('\n');
+        }
+    }
+    blocks.into_iter().filter(|(_, b)| b.contains("Type: AWS::CloudWatch::Alarm")).collect()
+}
+
+/// Every function's errors raise an alarm, and no alarm references more metrics than CloudWatch allows
+/// (10 in a metric math alarm: a hard limit, and the stack fails to deploy beyond it).
+#[test]
+fn every_function_has_an_error_alarm_within_cloudwatch_limits() {
+    let t = template();
+    let alarms = alarm_blocks(&t);
+    let mut watched: Vec<String> = Vec::new();
+    for (id, block) in &alarms {
+        let metrics = block.matches("MetricStat:").count();
+        assert!(metrics <= 10, "{id} references {metrics} metrics; a metric math alarm takes at most 10");
+        for line in block.lines().filter(|l| l.contains("Name: FunctionName")) {
+            let logical = line.split("!Ref ").nth(1).and_then(|r| r.split_whitespace().next()).expect("a function reference");
+            watched.push(logical.to_owned());
+        }
+    }
+    // Logical ids of the functions, from their blocks' first line.
+    let mut functions: Vec<String> = t
+        .lines()
+        .collect::<Vec<_>>()
+        .windows(2)
+        .filter(|w| w[1].trim() == "Type: AWS::Serverless::Function")
+        .map(|w| w[0].trim().trim_end_matches(':').to_owned())
+        .collect();
+    functions.sort();
+    watched.sort();
+    assert_eq!(watched, functions, "each function's errors in exactly one alarm");
+}
