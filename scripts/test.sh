@@ -38,6 +38,9 @@ step "Python tools in venvs (schemathesis, openapi-spec-validator, cfn-lint; the
 
 # Every test, those that need DynamoDB Local and the local SES included (plain `cargo test` leaves those out).
 export ENTRAIDE_TEST_FEATURES="entraide/services,entraide-shared/services"
+# No incremental compilation: on a fresh clone it only writes caches (2.6 GB of them in target/, where a
+# CI machine's disk once ran out); a second run rebuilds what changed all the same.
+export CARGO_INCREMENTAL=0
 
 step "format and lint"
 cargo fmt --all --check
@@ -46,9 +49,10 @@ cargo clippy --workspace --all-targets --locked --features "$ENTRAIDE_TEST_FEATU
 SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam validate --lint --template-file infra/template.yaml --region eu-west-3
 
 step "build the binary and the tests (needs the crate registry; the tests themselves run offline)"
-# Every binary: the local runner, and each function (the runtime-interface test runs them).
-cargo build --workspace --bins --locked --features "$ENTRAIDE_TEST_FEATURES"
-cargo test --workspace --locked --no-run --features "$ENTRAIDE_TEST_FEATURES"
+# Every binary (the local runner, each function) and every test, in one invocation so that both use one
+# build of the dependencies: built apart, the binaries resolve the dependencies' features without the
+# dev-dependencies and the whole SDK is compiled and stored twice.
+cargo build --workspace --bins --tests --examples --locked --features "$ENTRAIDE_TEST_FEATURES"
 
 step "each function builds from its CodeUri, as sam build builds it, without the local-only pieces"
 bash scripts/check-lambda-packages.sh

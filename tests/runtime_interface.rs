@@ -4,7 +4,8 @@
 //!
 //! The emulator implements the runtime interface a Lambda execution environment gives a custom runtime
 //! (`/2018-06-01/runtime/invocation/next`, `…/{id}/response`, `…/{id}/error`, `/init/error`). The
-//! binaries are the ones `cargo build --workspace --bins` leaves in `target/debug/`.
+//! binaries are the ones last built in `target/debug/`: in the test command, the lean builds of
+//! `scripts/check-lambda-packages.sh` (each from its `CodeUri`, as a Lambda is built).
 
 #![cfg(feature = "services")]
 
