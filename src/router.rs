@@ -25,7 +25,9 @@ pub const MAX_IN_FLIGHT: usize = 512;
 
 /// How late the runtime may run a task before API requests are refused (`503 overloaded`): the in-flight
 /// limit cannot see requests that wait for the CPU before they are even read (a burst of searches, each
-/// running to its end without waiting for anything), the scheduler's lag can, in part.
+/// running to its end without waiting for anything), the scheduler's lag can, in part. Only with more
+/// than [`SATURATED_CONNECTIONS`] connections open: with a few, a late wake-up is a hiccup (a slow disk,
+/// a busy neighbour on the machine) that refusing a lone visitor's search would not relieve.
 pub const MAX_LAG: Duration = Duration::from_millis(100);
 
 /// Open connections (tasks, in fact) beyond which a saturated runtime refuses API requests. A request that
@@ -57,9 +59,10 @@ impl AppState {
 }
 
 /// Measures, forever, how much later than asked a short sleep wakes up — the time a task waits for the
-/// CPU — and, every 100 ms, whether the workers were busy nearly all the time with more than
-/// [`SATURATED_CONNECTIONS`] tasks alive; records in `lag_us` the lag, or, when saturated, a lag beyond
-/// [`MAX_LAG`] so that requests are refused until the next window. Spawned by `serve`.
+/// CPU — and, every 100 ms, whether the workers were busy nearly all the time; records in `lag_us` the
+/// lag that counts against admission: with at most [`SATURATED_CONNECTIONS`] tasks alive none beyond
+/// [`MAX_LAG`]; with more, the lag, or, when saturated, a lag beyond [`MAX_LAG`] so that requests are
+/// refused until the next window. Spawned by `serve`.
 pub async fn watch_lag(lag_us: Arc<AtomicU64>) {
     const PERIOD: Duration = Duration::from_millis(5);
     const WINDOW: Duration = Duration::from_millis(100);
@@ -76,7 +79,12 @@ pub async fn watch_lag(lag_us: Arc<AtomicU64>) {
             saturated = share >= SATURATED_BUSY && metrics.num_alive_tasks() > SATURATED_CONNECTIONS;
             (window_start, busy_before) = (Instant::now(), busy_now);
         }
-        let lag = if saturated { late.max(MAX_LAG + Duration::from_micros(1)) } else { late };
+        let crowded = metrics.num_alive_tasks() > SATURATED_CONNECTIONS;
+        let lag = match (crowded, saturated) {
+            (false, _) => late.min(MAX_LAG),
+            (true, true) => late.max(MAX_LAG + Duration::from_micros(1)),
+            (true, false) => late,
+        };
         lag_us.store(u64::try_from(lag.as_micros()).unwrap_or(u64::MAX), Relaxed);
     }
 }

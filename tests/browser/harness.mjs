@@ -1,7 +1,7 @@
 // Starts the real `entraide` binary on a free port with a fresh data directory, and headless Chromium
 // (Debian's /usr/bin/chromium, driven by playwright-core). Everything stays on 127.0.0.1.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
@@ -10,6 +10,8 @@ export const root = resolve(import.meta.dirname, "../..");
 export const bin = process.env.ENTRAIDE_BIN ?? join(root, "target/debug/entraide");
 export const artifacts = join(root, "tests/artifacts/browser");
 mkdirSync(artifacts, { recursive: true });
+
+let servers = 0;
 
 /** Starts the binary; `args` and `env` are added (e.g. `--review manual`, `MODERATOR_EMAILS`). */
 export async function startServer({ args = [], env: extra = {} } = {}) {
@@ -20,6 +22,8 @@ export async function startServer({ args = [], env: extra = {} } = {}) {
   delete env.SES_ENDPOINT;
   Object.assign(env, extra);
   const child = spawn(bin, ["--port", "0", "--data-dir", dataDir, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  // The server's log, kept for the failure that needs it (and read, so that the pipe never fills).
+  child.stderr.pipe(createWriteStream(join(artifacts, `server-${process.pid}-${++servers}.log`)));
   const base = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error("the server did not start")), 30_000);
     child.stdout.on("data", (d) => {
