@@ -377,19 +377,29 @@ async fn every_acknowledged_offer_survives_a_kill_in_the_middle_of_a_burst() {
             let (http, url, session, offer) = (http.clone(), s.url("/api/offers"), session.clone(), offer.clone());
             let (acked, answered) = (acked.clone(), answered.clone());
             tasks.push(tokio::spawn(async move {
-                let Ok(r) = http.post(url).bearer_auth(session).json(&offer).send().await else { return false };
-                if r.status() != 201 {
-                    return false;
+                loop {
+                    let Ok(r) = http.post(&url).bearer_auth(&session).json(&offer).send().await else { return false };
+                    // 320 connections at once may trip the saturation gate: a refused client comes back
+                    // after a moment, as Retry-After asks, so the burst lasts until the kill.
+                    if r.status() == 503 {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    }
+                    if r.status() != 201 {
+                        return false;
+                    }
+                    let Ok(body) = r.json::<Value>().await else { return false };
+                    acked.lock().unwrap().push(body["id"].as_str().unwrap().to_owned());
+                    answered.fetch_add(1, SeqCst);
+                    return true;
                 }
-                let Ok(body) = r.json::<Value>().await else { return false };
-                acked.lock().unwrap().push(body["id"].as_str().unwrap().to_owned());
-                answered.fetch_add(1, SeqCst);
-                true
             }));
         }
     }
     let pid = s.child.id().to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
     while answered.load(SeqCst) < 100 {
+        assert!(std::time::Instant::now() < deadline, "only {} offers acknowledged in 120 s", answered.load(SeqCst));
         tokio::time::sleep(Duration::from_micros(200)).await;
     }
     assert!(Command::new("kill").args(["-9", &pid]).status().unwrap().success());
