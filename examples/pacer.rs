@@ -8,7 +8,9 @@
 //! With `--sessions`, request n carries the bearer token on line n (round robin). It prints one line of
 //! `key value` pairs: requests due, answered in time by status (2xx, 503, other), not answered within the
 //! timeout, transport errors, requests not sent because `--max-open` were already waiting, and the
-//! latency percentiles of the answers.
+//! latency percentiles of the answers. With `--timeline-ms W` it first prints, to standard error, one
+//! line per window of W ms of due times: what was due then and what became of it (served, refused,
+//! late or failed, not sent) and the slowest answer — where in the run a queue built up.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -23,6 +25,7 @@ struct Args {
     sessions: Vec<String>,
     timeout: Duration,
     max_open: usize,
+    timeline: Option<Duration>,
 }
 
 fn args() -> Args {
@@ -37,6 +40,7 @@ fn args() -> Args {
         sessions: Vec::new(),
         timeout: Duration::from_secs(2),
         max_open: 8192,
+        timeline: None,
     };
     while let Some(flag) = it.next() {
         let value = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
@@ -49,6 +53,7 @@ fn args() -> Args {
             "--sessions" => a.sessions = std::fs::read_to_string(&value).expect("--sessions: a file").lines().map(str::to_owned).collect(),
             "--timeout-ms" => a.timeout = Duration::from_millis(value.parse().expect("--timeout-ms: milliseconds")),
             "--max-open" => a.max_open = value.parse().expect("--max-open: a count"),
+            "--timeline-ms" => a.timeline = Some(Duration::from_millis(value.parse().expect("--timeline-ms: milliseconds"))),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -64,6 +69,18 @@ struct Tally {
     errors: u64,
     /// Microseconds from due to answered, for every answer in time.
     latencies: Vec<u64>,
+    /// Every request's fate, by its number, for `--timeline-ms`.
+    fates: Vec<(u64, Fate)>,
+}
+
+#[derive(Clone, Copy)]
+enum Fate {
+    Ok(u64),
+    Refused(u64),
+    Other(u64),
+    /// Late, or a transport error.
+    Failed,
+    NotSent,
 }
 
 fn main() {
@@ -88,6 +105,7 @@ async fn run(a: Args) {
         while sent < due_by_now {
             let due = start + Duration::from_secs_f64(sent as f64 / a.rate);
             let Ok(permit) = open.clone().try_acquire_owned() else {
+                tally.lock().unwrap().fates.push((sent, Fate::NotSent));
                 not_sent += 1;
                 sent += 1;
                 continue;
@@ -101,6 +119,7 @@ async fn run(a: Args) {
             }
             let tally = tally.clone();
             let timeout = a.timeout;
+            let n = sent;
             tasks.spawn(async move {
                 let answer = tokio::time::timeout(timeout, async {
                     let resp = req.send().await?;
@@ -111,19 +130,39 @@ async fn run(a: Args) {
                 .await;
                 let elapsed = due.elapsed();
                 let mut t = tally.lock().unwrap();
-                match answer {
+                let us = elapsed.as_micros() as u64;
+                let fate = match answer {
                     Ok(Ok(status)) if elapsed <= timeout => {
+                        t.latencies.push(us);
                         match status {
-                            200..=299 => t.ok += 1,
-                            503 => t.refused += 1,
-                            _ => t.other += 1,
+                            200..=299 => {
+                                t.ok += 1;
+                                Fate::Ok(us)
+                            }
+                            503 => {
+                                t.refused += 1;
+                                Fate::Refused(us)
+                            }
+                            _ => {
+                                t.other += 1;
+                                Fate::Other(us)
+                            }
                         }
-                        t.latencies.push(elapsed.as_micros() as u64);
                     }
-                    Ok(Ok(_)) | Err(_) => t.late += 1,
-                    Ok(Err(e)) if e.is_timeout() => t.late += 1,
-                    Ok(Err(_)) => t.errors += 1,
-                }
+                    Ok(Ok(_)) | Err(_) => {
+                        t.late += 1;
+                        Fate::Failed
+                    }
+                    Ok(Err(e)) if e.is_timeout() => {
+                        t.late += 1;
+                        Fate::Failed
+                    }
+                    Ok(Err(_)) => {
+                        t.errors += 1;
+                        Fate::Failed
+                    }
+                };
+                t.fates.push((n, fate));
                 drop(permit);
             });
             sent += 1;
@@ -135,6 +174,9 @@ async fn run(a: Args) {
     let sending = start.elapsed().as_secs_f64();
     while tasks.join_next().await.is_some() {}
     let mut t = tally.lock().unwrap();
+    if let Some(window) = a.timeline {
+        print_timeline(&mut t.fates, a.rate, window);
+    }
     t.latencies.sort_unstable();
     let pct = |p: f64| -> f64 {
         if t.latencies.is_empty() {
@@ -159,4 +201,26 @@ async fn run(a: Args) {
         pct(0.99),
         pct(1.0)
     );
+}
+
+/// One line per window of due times, to standard error: `t_ms due ok refused other failed not_sent
+/// slowest_ms` (failed: late or a transport error; slowest: of the answers in time).
+fn print_timeline(fates: &mut [(u64, Fate)], rate: f64, window: Duration) {
+    fates.sort_unstable_by_key(|(n, _)| *n);
+    let per_window = ((rate * window.as_secs_f64()) as u64).max(1);
+    eprintln!("t_ms due ok refused other failed not_sent slowest_ms");
+    for chunk in fates.chunk_by(|a, b| a.0 / per_window == b.0 / per_window) {
+        let (mut ok, mut refused, mut other, mut failed, mut not_sent, mut slowest) = (0, 0, 0, 0, 0, 0u64);
+        for (_, fate) in chunk {
+            match *fate {
+                Fate::Ok(us) => (ok, slowest) = (ok + 1, slowest.max(us)),
+                Fate::Refused(us) => (refused, slowest) = (refused + 1, slowest.max(us)),
+                Fate::Other(us) => (other, slowest) = (other + 1, slowest.max(us)),
+                Fate::Failed => failed += 1,
+                Fate::NotSent => not_sent += 1,
+            }
+        }
+        let t_ms = chunk[0].0 / per_window * window.as_millis() as u64;
+        eprintln!("{t_ms} {} {ok} {refused} {other} {failed} {not_sent} {:.1}", chunk.len(), slowest as f64 / 1000.0);
+    }
 }

@@ -6,7 +6,8 @@
 # request must be answered within 2 s, served or refused with 503).
 #   cargo build --release --bin entraide --example pacer
 #   bash scripts/load-search.sh [path/to/entraide] [perks] [connections] [seconds]
-# PACER_ARGS adds flags to the pacer (e.g. "--max-open 256" to bound the connections it opens).
+# RATE=N skips the closed loop and paces N requests a second instead of twice its rate. PACER_ARGS adds
+# flags to the pacer (e.g. "--timeline-ms 250" for a line per 250 ms on standard error).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-target/release/entraide}
@@ -18,12 +19,15 @@ command -v wrk > /dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; 
 source scripts/load/server.sh
 python3 scripts/load/members.py "$BASE" $(((PERKS + 99) / 100)) > "$DATA/sessions"
 python3 scripts/load/perks.py "$BASE" "$DATA/sessions" "$PERKS"
-echo "== $BIN: closed loop, GET /api/businesses (75011, 10 km, $PERKS perks), $CONNS connections, ${SECS} s"
-taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -s scripts/load/search.lua "$BASE" | tee "$DATA/closed"
-RATE=$(awk '/^Requests\/sec:/ { printf "%d", $2 }' "$DATA/closed")
+RATE=${RATE:-}
+if [[ -z "$RATE" ]]; then
+  echo "== $BIN: closed loop, GET /api/businesses (75011, 10 km, $PERKS perks), $CONNS connections, ${SECS} s"
+  taskset -c 1 wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -s scripts/load/search.lua "$BASE" | tee "$DATA/closed"
+  RATE=$(($(awk '/^Requests\/sec:/ { printf "%d", $2 }' "$DATA/closed") * 2))
+fi
 if [[ -x "$PACER" ]]; then
-  echo "== $BIN: fixed rate $((RATE * 2))/s, GET /api/businesses, 10 s"
-  taskset -c 1 "$PACER" "$BASE" --rate $((RATE * 2)) --secs 10 --path "/api/businesses?postal_code=75011&radius_km=10" --timeout-ms 2000 ${PACER_ARGS:-}
+  echo "== $BIN: fixed rate $RATE/s, GET /api/businesses, 10 s"
+  taskset -c 1 "$PACER" "$BASE" --rate "$RATE" --secs 10 --path "/api/businesses?postal_code=75011&radius_km=10" --timeout-ms 2000 ${PACER_ARGS:-}
 else
   echo "(no pacer at $PACER: cargo build --release --example pacer for the fixed-rate phase)"
 fi
