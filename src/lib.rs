@@ -5,6 +5,7 @@
 //! `lambda_http::Request` and handed to `functions/<name>`'s `handle`, so local mode cannot drift from
 //! AWS behaviour.
 
+pub mod admission;
 pub mod demo;
 pub mod emulator;
 pub mod pages;

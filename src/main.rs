@@ -135,7 +135,7 @@ async fn serve(
     // Tests read this line to learn the port when started with --port 0.
     println!("Entraide is listening on http://{addr} (outbox: http://{addr}/outbox)");
     let state = AppState::new(deps, outbox);
-    tokio::spawn(entraide::router::watch_lag(state.lag_us.clone()));
+    tokio::spawn(entraide::admission::watch(state.lag_us.clone(), state.budget.clone()));
     axum::serve(listener, app(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -15,30 +15,12 @@ use shared::routes::{Resolved, resolve};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub use shared::routes::{FUNCTIONS, Function, ROUTES, Route};
 
-/// API requests served at once at most: beyond, a request is refused at once (`503 overloaded`,
-/// `Retry-After`) rather than queued, so that those accepted keep their latency.
-pub const MAX_IN_FLIGHT: usize = 512;
-
-/// How late the runtime may run a task before API requests are refused (`503 overloaded`): the in-flight
-/// limit cannot see requests that wait for the CPU before they are even read (a burst of searches, each
-/// running to its end without waiting for anything), the scheduler's lag can, in part. Only with more
-/// than [`SATURATED_CONNECTIONS`] connections open: with a few, a late wake-up is a hiccup (a slow disk,
-/// a busy neighbour on the machine) that refusing a lone visitor's search would not relieve.
-pub const MAX_LAG: Duration = Duration::from_millis(100);
-
-/// Open connections (tasks, in fact) beyond which a saturated runtime refuses API requests. A request that
-/// waits for the CPU mostly waits in its socket, unseen by the runtime's queue; what predicts its wait is
-/// how many connections the one core serves in turn. A closed loop of 64 clients never comes near; idle
-/// keep-alive connections do not count while the core has time to spare. At 1,024, twice the capacity
-/// of searches (12,000 a second) left requests waiting past 2 s in most runs: the gate closed too late
-/// (docs/PERFORMANCE.md, "Searches").
-pub const SATURATED_CONNECTIONS: usize = 256;
-/// The share of the last window the runtime's workers were busy for, at which it is saturated.
-const SATURATED_BUSY: f64 = 0.95;
+use crate::admission::WorkBudget;
+pub use crate::admission::{CROWDED_CONNECTIONS, MAX_IN_FLIGHT, MAX_LAG};
 
 /// What the router shares with every request.
 #[derive(Clone)]
@@ -48,44 +30,21 @@ pub struct AppState {
     pub outbox: Option<Outbox>,
     /// One permit per API request being served.
     pub in_flight: Arc<tokio::sync::Semaphore>,
-    /// The runtime's last measured lag, in microseconds ([`watch_lag`]).
+    /// The runtime's last measured lag, in microseconds ([`crate::admission::watch`]).
     pub lag_us: Arc<AtomicU64>,
+    /// The CPU time served requests may use while the runner is crowded ([`crate::admission::watch`]).
+    pub budget: Arc<WorkBudget>,
 }
 
 impl AppState {
     pub fn new(deps: Arc<Deps>, outbox: Option<Outbox>) -> Self {
-        AppState { deps, outbox, in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)), lag_us: Arc::default() }
-    }
-}
-
-/// Measures, forever, how much later than asked a short sleep wakes up — the time a task waits for the
-/// CPU — and, every 100 ms, whether the workers were busy nearly all the time; records in `lag_us` the
-/// lag that counts against admission: with at most [`SATURATED_CONNECTIONS`] tasks alive none beyond
-/// [`MAX_LAG`]; with more, the lag, or, when saturated, a lag beyond [`MAX_LAG`] so that requests are
-/// refused until the next window. Spawned by `serve`.
-pub async fn watch_lag(lag_us: Arc<AtomicU64>) {
-    const PERIOD: Duration = Duration::from_millis(5);
-    const WINDOW: Duration = Duration::from_millis(100);
-    let metrics = tokio::runtime::Handle::current().metrics();
-    let busy = |m: &tokio::runtime::RuntimeMetrics| (0..m.num_workers()).map(|w| m.worker_total_busy_duration(w)).sum::<Duration>();
-    let (mut window_start, mut busy_before, mut saturated) = (Instant::now(), busy(&metrics), false);
-    loop {
-        let asked = Instant::now();
-        tokio::time::sleep(PERIOD).await;
-        let late = asked.elapsed().saturating_sub(PERIOD);
-        if window_start.elapsed() >= WINDOW {
-            let busy_now = busy(&metrics);
-            let share = (busy_now - busy_before).as_secs_f64() / (window_start.elapsed().as_secs_f64() * metrics.num_workers() as f64);
-            saturated = share >= SATURATED_BUSY && metrics.num_alive_tasks() > SATURATED_CONNECTIONS;
-            (window_start, busy_before) = (Instant::now(), busy_now);
+        AppState {
+            deps,
+            outbox,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
+            lag_us: Arc::default(),
+            budget: Arc::default(),
         }
-        let crowded = metrics.num_alive_tasks() > SATURATED_CONNECTIONS;
-        let lag = match (crowded, saturated) {
-            (false, _) => late.min(MAX_LAG),
-            (true, true) => late.max(MAX_LAG + Duration::from_micros(1)),
-            (true, false) => late,
-        };
-        lag_us.store(u64::try_from(lag.as_micros()).unwrap_or(u64::MAX), Relaxed);
     }
 }
 
@@ -135,16 +94,21 @@ async fn dispatch(State(state): State<AppState>, req: Request<AxumBody>) -> Resp
     if !path.starts_with("/api/") {
         return crate::pages::not_found();
     }
-    // Held until the answer is built; none left, or a runtime running late, means the server is at
-    // capacity.
-    let lagging = state.lag_us.load(Relaxed) > MAX_LAG.as_micros() as u64;
-    let permit = if lagging { None } else { state.in_flight.clone().try_acquire_owned().ok() };
+    // Held until the answer is built; none left, a runtime running late, or a spent CPU budget means the
+    // server is at capacity (crate::admission).
+    let admitted = state.lag_us.load(Relaxed) <= MAX_LAG.as_micros() as u64 && state.budget.admit();
+    let permit = if admitted { state.in_flight.clone().try_acquire_owned().ok() } else { None };
     let Some(_permit) = permit else {
         // The (small) body is read before refusing: a request left unread closes its connection, and
         // under overload every refused client reconnecting costs more than the refusal itself.
         let _ = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES).await;
         return json_error(&AppError::Overloaded);
     };
+    state.budget.metered(serve_api(&state, req, path, started)).await
+}
+
+/// Serves an admitted `/api/…` request.
+async fn serve_api(state: &AppState, req: Request<AxumBody>, path: String, started: Instant) -> Response<AxumBody> {
     let (route, params) = match resolve(req.method().as_str(), &path) {
         Resolved::Found(route, params) => (route, params),
         unknown => {

@@ -308,6 +308,23 @@ async fn a_runtime_running_late_refuses_api_work_until_it_catches_up() {
     assert_eq!(app.raw("POST", "/api/register", body, None).await.0, 400, "served again (and refused on its merits)");
 }
 
+#[tokio::test]
+async fn a_crowded_runner_whose_cpu_budget_is_spent_refuses_api_work_until_it_is_not_crowded() {
+    let app = TestApp::new();
+    // Crowded, with a core fully busy and nothing of it serving: the least budget, then overspent.
+    app.budget.set(true, 1.0, 0.0);
+    app.budget.metered(async { std::thread::sleep(std::time::Duration::from_millis(50)) }).await;
+    let (status, answer, headers) = app.raw("GET", "/api/taxonomy", vec![], None).await;
+    assert_eq!((status, &headers["retry-after"]), (503, &"1".parse().unwrap()));
+    assert_eq!(serde_json::from_slice::<Value>(&answer).unwrap()["error"]["code"], "overloaded");
+    assert_eq!(app.raw("GET", "/", vec![], None).await.0, 200, "pages are not API work");
+    // Not crowded any more: served again, and a served request is charged to the budget.
+    app.budget.set(false, 0.5, 0.0);
+    let served = app.budget.served();
+    assert_eq!(app.raw("GET", "/api/taxonomy", vec![], None).await.0, 200);
+    assert!(app.budget.served() > served);
+}
+
 /// The lag watcher sees a runtime whose only thread is held: the time a request arriving then would wait
 /// — but only counts it against admission when many connections are open. With a few, a held thread
 /// is a hiccup, and refusing the lone visitor who clicks then would relieve nothing.
@@ -319,16 +336,16 @@ fn the_lag_watcher_measures_how_long_tasks_wait_for_the_cpu_when_many_connection
     let limit = entraide::router::MAX_LAG.as_micros() as u64;
     let hold = || tokio::spawn(async { std::thread::sleep(std::time::Duration::from_millis(300)) });
     rt.block_on(async {
-        tokio::spawn(entraide::router::watch_lag(lag.clone()));
+        tokio::spawn(entraide::admission::watch(lag.clone(), std::sync::Arc::default()));
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         assert!(lag.load(Relaxed) < 300_000, "an idle runtime is not 300 ms late");
         // Hold the only thread for 300 ms with a handful of tasks alive: measured, never past the limit.
         hold().await.unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         assert!(lag.load(Relaxed) <= limit, "a hiccup with few connections refuses nothing: {} µs", lag.load(Relaxed));
-        // The same with more tasks alive than the saturation threshold (connections, in the runner).
+        // The same with more tasks alive than the crowding threshold (connections, in the runner).
         let (release, wait) = tokio::sync::watch::channel(());
-        let crowd: Vec<_> = (0..entraide::router::SATURATED_CONNECTIONS + 10)
+        let crowd: Vec<_> = (0..entraide::router::CROWDED_CONNECTIONS + 10)
             .map(|_| {
                 let mut wait = wait.clone();
                 tokio::spawn(async move { wait.changed().await.ok() })

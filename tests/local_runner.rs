@@ -379,7 +379,7 @@ async fn every_acknowledged_offer_survives_a_kill_in_the_middle_of_a_burst() {
             tasks.push(tokio::spawn(async move {
                 loop {
                     let Ok(r) = http.post(&url).bearer_auth(&session).json(&offer).send().await else { return false };
-                    // 320 connections at once may trip the saturation gate: a refused client comes back
+                    // 320 connections at once may meet the CPU budget: a refused client comes back
                     // after a moment, as Retry-After asks, so the burst lasts until the kill.
                     if r.status() == 503 {
                         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -18,6 +18,8 @@ pub struct TestApp {
     pub in_flight: Arc<tokio::sync::Semaphore>,
     /// The runtime lag the router sees (nothing measures it here: a test sets it).
     pub lag_us: Arc<std::sync::atomic::AtomicU64>,
+    /// The router's CPU budget (nothing sets it here: a test does).
+    pub budget: Arc<entraide::admission::WorkBudget>,
 }
 
 impl TestApp {
@@ -32,8 +34,8 @@ impl TestApp {
     /// The application over given dependencies (e.g. DynamoDB Local's).
     pub fn on(t: TestDeps) -> Self {
         let state = AppState::new(Arc::new(t.deps.clone()), Some(t.outbox.clone()));
-        let (in_flight, lag_us) = (state.in_flight.clone(), state.lag_us.clone());
-        TestApp { t, router: app(state), in_flight, lag_us }
+        let (in_flight, lag_us, budget) = (state.in_flight.clone(), state.lag_us.clone(), state.budget.clone());
+        TestApp { t, router: app(state), in_flight, lag_us, budget }
     }
 
     pub async fn raw(&self, method: &str, path: &str, body: Vec<u8>, session: Option<&str>) -> (u16, Vec<u8>, axum::http::HeaderMap) {
