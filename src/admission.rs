@@ -241,7 +241,7 @@ mod tests {
         }
         let allowed = started.elapsed().mul_f64(TARGET_BUSY - 0.25) + MAX_CREDIT + Duration::from_micros(200);
         assert!(admitted <= allowed, "admitted {admitted:?}, allowed {allowed:?}");
-        assert!(admitted >= Duration::from_millis(20), "the budget admits work: {admitted:?}");
+        assert!(admitted >= Duration::from_millis(5), "the budget admits work: {admitted:?}");
         // Not crowded any more: everything again.
         b.set(false, 0.5, 0.25);
         b.charge(Duration::from_secs(1));
@@ -253,11 +253,12 @@ mod tests {
         let b = WorkBudget::default();
         b.metered(async {
             std::thread::sleep(Duration::from_millis(3));
-            tokio::time::sleep(Duration::from_millis(30)).await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
             std::thread::sleep(Duration::from_millis(3));
         })
         .await;
+        // The two busy spells, not the 300 ms spent waiting between them.
         let served = b.served();
-        assert!(served >= Duration::from_millis(6) && served < Duration::from_millis(25), "{served:?}");
+        assert!(served >= Duration::from_millis(6) && served < Duration::from_millis(200), "{served:?}");
     }
 }
