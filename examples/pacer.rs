@@ -60,27 +60,64 @@ fn args() -> Args {
     a
 }
 
+/// What became of one request.
+#[derive(Clone, Copy)]
+enum Fate {
+    /// Answered in time (2xx, 503, anything else), microseconds from due to answered.
+    Ok(u64),
+    Refused(u64),
+    Other(u64),
+    /// Not answered within the timeout.
+    Late,
+    /// A transport error.
+    Error,
+    /// Not sent: `--max-open` requests were already waiting.
+    NotSent,
+}
+
+/// The fates of some requests, counted.
 #[derive(Default)]
-struct Tally {
+struct Counts {
     ok: u64,
     refused: u64,
     other: u64,
     late: u64,
     errors: u64,
+    not_sent: u64,
     /// Microseconds from due to answered, for every answer in time.
     latencies: Vec<u64>,
-    /// Every request's fate, by its number, for `--timeline-ms`.
-    fates: Vec<(u64, Fate)>,
 }
 
-#[derive(Clone, Copy)]
-enum Fate {
-    Ok(u64),
-    Refused(u64),
-    Other(u64),
-    /// Late, or a transport error.
-    Failed,
-    NotSent,
+impl Counts {
+    fn of<'a>(fates: impl IntoIterator<Item = &'a Fate>) -> Self {
+        let mut c = Counts::default();
+        for fate in fates {
+            match *fate {
+                Fate::Ok(us) | Fate::Refused(us) | Fate::Other(us) => {
+                    c.latencies.push(us);
+                    match *fate {
+                        Fate::Ok(_) => c.ok += 1,
+                        Fate::Refused(_) => c.refused += 1,
+                        _ => c.other += 1,
+                    }
+                }
+                Fate::Late => c.late += 1,
+                Fate::Error => c.errors += 1,
+                Fate::NotSent => c.not_sent += 1,
+            }
+        }
+        c.latencies.sort_unstable();
+        c
+    }
+
+    /// The latency at percentile `p` (0–1), in milliseconds.
+    fn pct_ms(&self, p: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return 0.0;
+        }
+        let i = ((self.latencies.len() as f64 * p).ceil() as usize).clamp(1, self.latencies.len()) - 1;
+        self.latencies[i] as f64 / 1000.0
+    }
 }
 
 fn main() {
@@ -92,11 +129,10 @@ fn main() {
 
 async fn run(a: Args) {
     let client = reqwest::Client::builder().pool_max_idle_per_host(a.max_open).build().unwrap();
-    let tally = Arc::new(Mutex::new(Tally::default()));
+    let fates = Arc::new(Mutex::new(Vec::<(u64, Fate)>::new()));
     let open = Arc::new(tokio::sync::Semaphore::new(a.max_open));
     let total = (a.rate * a.secs) as u64;
     let start = Instant::now();
-    let mut not_sent = 0u64;
     let mut sent = 0u64;
     let mut tasks = tokio::task::JoinSet::new();
     while sent < total {
@@ -105,8 +141,7 @@ async fn run(a: Args) {
         while sent < due_by_now {
             let due = start + Duration::from_secs_f64(sent as f64 / a.rate);
             let Ok(permit) = open.clone().try_acquire_owned() else {
-                tally.lock().unwrap().fates.push((sent, Fate::NotSent));
-                not_sent += 1;
+                fates.lock().unwrap().push((sent, Fate::NotSent));
                 sent += 1;
                 continue;
             };
@@ -117,7 +152,7 @@ async fn run(a: Args) {
             if !a.sessions.is_empty() {
                 req = req.bearer_auth(&a.sessions[(sent as usize) % a.sessions.len()]);
             }
-            let tally = tally.clone();
+            let fates = fates.clone();
             let timeout = a.timeout;
             let n = sent;
             tasks.spawn(async move {
@@ -129,40 +164,20 @@ async fn run(a: Args) {
                 })
                 .await;
                 let elapsed = due.elapsed();
-                let mut t = tally.lock().unwrap();
-                let us = elapsed.as_micros() as u64;
                 let fate = match answer {
                     Ok(Ok(status)) if elapsed <= timeout => {
-                        t.latencies.push(us);
+                        let us = elapsed.as_micros() as u64;
                         match status {
-                            200..=299 => {
-                                t.ok += 1;
-                                Fate::Ok(us)
-                            }
-                            503 => {
-                                t.refused += 1;
-                                Fate::Refused(us)
-                            }
-                            _ => {
-                                t.other += 1;
-                                Fate::Other(us)
-                            }
+                            200..=299 => Fate::Ok(us),
+                            503 => Fate::Refused(us),
+                            _ => Fate::Other(us),
                         }
                     }
-                    Ok(Ok(_)) | Err(_) => {
-                        t.late += 1;
-                        Fate::Failed
-                    }
-                    Ok(Err(e)) if e.is_timeout() => {
-                        t.late += 1;
-                        Fate::Failed
-                    }
-                    Ok(Err(_)) => {
-                        t.errors += 1;
-                        Fate::Failed
-                    }
+                    Ok(Ok(_)) | Err(_) => Fate::Late,
+                    Ok(Err(e)) if e.is_timeout() => Fate::Late,
+                    Ok(Err(_)) => Fate::Error,
                 };
-                t.fates.push((n, fate));
+                fates.lock().unwrap().push((n, fate));
                 drop(permit);
             });
             sent += 1;
@@ -173,18 +188,11 @@ async fn run(a: Args) {
     }
     let sending = start.elapsed().as_secs_f64();
     while tasks.join_next().await.is_some() {}
-    let mut t = tally.lock().unwrap();
+    let mut fates = fates.lock().unwrap();
     if let Some(window) = a.timeline {
-        print_timeline(&mut t.fates, a.rate, window);
+        print_timeline(&mut fates, a.rate, window);
     }
-    t.latencies.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if t.latencies.is_empty() {
-            return 0.0;
-        }
-        let i = ((t.latencies.len() as f64 * p).ceil() as usize).clamp(1, t.latencies.len()) - 1;
-        t.latencies[i] as f64 / 1000.0
-    };
+    let t = Counts::of(fates.iter().map(|(_, fate)| fate));
     println!(
         "rate {} secs {:.1} due {} ok {} refused_503 {} other {} late {} errors {} not_sent {} ok_per_s {:.0} median_ms {:.2} p99_ms {:.2} max_ms {:.2}",
         a.rate,
@@ -195,11 +203,11 @@ async fn run(a: Args) {
         t.other,
         t.late,
         t.errors,
-        not_sent,
+        t.not_sent,
         t.ok as f64 / sending,
-        pct(0.5),
-        pct(0.99),
-        pct(1.0)
+        t.pct_ms(0.5),
+        t.pct_ms(0.99),
+        t.pct_ms(1.0)
     );
 }
 
@@ -210,17 +218,9 @@ fn print_timeline(fates: &mut [(u64, Fate)], rate: f64, window: Duration) {
     let per_window = ((rate * window.as_secs_f64()) as u64).max(1);
     eprintln!("t_ms due ok refused other failed not_sent slowest_ms");
     for chunk in fates.chunk_by(|a, b| a.0 / per_window == b.0 / per_window) {
-        let (mut ok, mut refused, mut other, mut failed, mut not_sent, mut slowest) = (0, 0, 0, 0, 0, 0u64);
-        for (_, fate) in chunk {
-            match *fate {
-                Fate::Ok(us) => (ok, slowest) = (ok + 1, slowest.max(us)),
-                Fate::Refused(us) => (refused, slowest) = (refused + 1, slowest.max(us)),
-                Fate::Other(us) => (other, slowest) = (other + 1, slowest.max(us)),
-                Fate::Failed => failed += 1,
-                Fate::NotSent => not_sent += 1,
-            }
-        }
+        let c = Counts::of(chunk.iter().map(|(_, fate)| fate));
         let t_ms = chunk[0].0 / per_window * window.as_millis() as u64;
-        eprintln!("{t_ms} {} {ok} {refused} {other} {failed} {not_sent} {:.1}", chunk.len(), slowest as f64 / 1000.0);
+        let failed = c.late + c.errors;
+        eprintln!("{t_ms} {} {} {} {} {failed} {} {:.1}", chunk.len(), c.ok, c.refused, c.other, c.not_sent, c.pct_ms(1.0));
     }
 }
