@@ -33,8 +33,9 @@ pub const CROWDED_CONNECTIONS: usize = 256;
 
 /// The share of the core the runner aims to keep busy while crowded: what is left absorbs a window's
 /// surprises (the machine's noise, a wave of new connections) before the next window corrects. At 0.85
-/// twice the capacity of offers served a quarter fewer than before the budget, at 0.92 as many or more,
-/// and searches stayed answered within 200 ms either way (docs/PERFORMANCE.md, "A CPU budget").
+/// twice the capacity of offers served a quarter fewer than before the budget, at 0.92 about as many (a
+/// few per cent fewer in the last paired rounds), and searches at twice their capacity were answered
+/// within 2 s either way (docs/PERFORMANCE.md, "A CPU budget").
 const TARGET_BUSY: f64 = 0.92;
 /// The budget while crowding begins, until the first window has measured what refusing costs.
 const ONSET_BUDGET: f64 = 0.5;
@@ -136,10 +137,9 @@ impl WorkBudget {
 
     /// Sets the budget for the next window from the last one's measures: `busy`, the share of the core
     /// used, and `served`, the share that went to admitted requests ([`watch`] calls it every window).
-    pub fn set(&self, crowded: bool, busy: f64, served: f64) {
+    pub fn set(&self, busy: f64, served: f64) {
         let budget = (TARGET_BUSY - (busy - served).max(0.0)).max(MIN_BUDGET);
         self.budget_ppm.store(to_ppm(budget), Relaxed);
-        self.crowd(crowded);
     }
 
     /// Whether many connections are open ([`watch`] tells it every few milliseconds). Crowding starts
@@ -176,7 +176,7 @@ pub async fn watch(lag_us: Arc<AtomicU64>, budget: Arc<WorkBudget>) {
     let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
     let busy = |m: &tokio::runtime::RuntimeMetrics| (0..m.num_workers()).map(|w| m.worker_total_busy_duration(w)).sum::<Duration>();
     let (mut window_start, mut busy_before, mut cpu_before, mut served_before) =
-        (Instant::now(), busy(&metrics), process_cpu(), budget.served_ns.load(Relaxed));
+        (Instant::now(), busy(&metrics), process_cpu(), budget.served());
     loop {
         let asked = Instant::now();
         tokio::time::sleep(PERIOD).await;
@@ -185,16 +185,16 @@ pub async fn watch(lag_us: Arc<AtomicU64>, budget: Arc<WorkBudget>) {
         budget.crowd(crowded);
         let elapsed = window_start.elapsed();
         if elapsed >= WINDOW {
-            let (busy_now, cpu_now, served_now) = (busy(&metrics), process_cpu(), budget.served_ns.load(Relaxed));
+            let (busy_now, cpu_now, served_now) = (busy(&metrics), process_cpu(), budget.served());
             let wall = elapsed.as_secs_f64();
             // The runtime's workers count the time they were busy, taken from them or not; the process's
             // CPU time counts its other threads too. Whichever is larger is how loaded the core was.
             let workers = (busy_now - busy_before).as_secs_f64() / (wall * metrics.num_workers() as f64);
             let process = (cpu_now - cpu_before).as_secs_f64() / (wall * cores);
-            let served = served_now.saturating_sub(served_before) as f64 / 1e9 / (wall * cores);
+            let served = served_now.saturating_sub(served_before).as_secs_f64() / (wall * cores);
             let load = workers.max(process).min(1.0);
             let was = budget.budget();
-            budget.set(crowded, load, served);
+            budget.set(load, served);
             if crowded && (budget.budget() - was).abs() >= 0.1 {
                 tracing::debug!(load, served, budget = budget.budget(), tasks = metrics.num_alive_tasks(), "admission budget");
             }
@@ -225,10 +225,10 @@ mod tests {
         b.crowd(true);
         assert!((b.budget() - ONSET_BUDGET).abs() < 1e-9, "{}", b.budget());
         // A core fully busy, none of it serving: refusing costs it all, the least budget is left.
-        b.set(true, 1.0, 0.0);
+        b.set(1.0, 0.0);
         assert!((b.budget() - MIN_BUDGET).abs() < 1e-9, "{}", b.budget());
         // Half busy, a quarter serving: the target less the 0.25 that was not serving.
-        b.set(true, 0.5, 0.25);
+        b.set(0.5, 0.25);
         assert!((b.budget() - (TARGET_BUSY - 0.25)).abs() < 1e-9, "{}", b.budget());
         // Work of 200 µs each over about 50 ms: what the budget's rate allows, no more.
         let started = Instant::now();
@@ -243,7 +243,7 @@ mod tests {
         assert!(admitted <= allowed, "admitted {admitted:?}, allowed {allowed:?}");
         assert!(admitted >= Duration::from_millis(5), "the budget admits work: {admitted:?}");
         // Not crowded any more: everything again.
-        b.set(false, 0.5, 0.25);
+        b.crowd(false);
         b.charge(Duration::from_secs(1));
         assert!(b.admit() && b.budget() == 1.0);
     }

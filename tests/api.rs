@@ -312,14 +312,15 @@ async fn a_runtime_running_late_refuses_api_work_until_it_catches_up() {
 async fn a_crowded_runner_whose_cpu_budget_is_spent_refuses_api_work_until_it_is_not_crowded() {
     let app = TestApp::new();
     // Crowded, with a core fully busy and nothing of it serving: the least budget, then overspent.
-    app.budget.set(true, 1.0, 0.0);
+    app.budget.crowd(true);
+    app.budget.set(1.0, 0.0);
     app.budget.metered(async { std::thread::sleep(std::time::Duration::from_millis(50)) }).await;
     let (status, answer, headers) = app.raw("GET", "/api/taxonomy", vec![], None).await;
     assert_eq!((status, &headers["retry-after"]), (503, &"1".parse().unwrap()));
     assert_eq!(serde_json::from_slice::<Value>(&answer).unwrap()["error"]["code"], "overloaded");
     assert_eq!(app.raw("GET", "/", vec![], None).await.0, 200, "pages are not API work");
     // Not crowded any more: served again, and a served request is charged to the budget.
-    app.budget.set(false, 0.5, 0.0);
+    app.budget.crowd(false);
     let served = app.budget.served();
     assert_eq!(app.raw("GET", "/api/taxonomy", vec![], None).await.0, 200);
     assert!(app.budget.served() > served);
