@@ -156,6 +156,7 @@ async fn serve_api(state: &AppState, req: Request<AxumBody>, path: String, start
         Function::OpenApi => openapi::handler::handle(lambda_req).await,
         Function::Moderate => moderate::handler::handle(deps, lambda_req).await,
         Function::Stats => stats::handler::handle(deps, lambda_req).await,
+        Function::ContactListing => contact_listing::handler::handle(deps, lambda_req).await,
     };
     let (parts, body) = resp.into_parts();
     tracing::info!(

@@ -1,5 +1,6 @@
 //! `POST /api/confirm`: carries out a link, once, whatever its purpose — verify an address, erase a
-//! member, confirm or decline a match, keep a post open.
+//! member, confirm or decline a match, keep a post open, answer a contact (accept, decline, report) or
+//! confirm it.
 
 use crate::clock::UnixTime;
 use crate::deps::Deps;
@@ -23,11 +24,28 @@ pub enum LinkOutcome {
     MatchDeclined,
     /// The offer or request stays open until this time.
     KeptOpen { expires_at: UnixTime },
+    /// Both parties of the contact have the introduction.
+    ContactAccepted,
+    /// The contact is gone; its sender is told, and cannot contact this owner again.
+    ContactDeclined,
+    /// The contact waits for a moderator.
+    ContactReported,
+    /// The two are in touch: the contact's personal data is gone.
+    ContactConfirmed,
 }
 
-/// The purposes `POST /api/confirm` accepts (never `session`, never `accept_contact` until the relay exists).
-pub const CONFIRM_PURPOSES: &[Purpose] =
-    &[Purpose::Verify, Purpose::Erase, Purpose::ConfirmMatch, Purpose::DeclineMatch, Purpose::KeepOpen];
+/// The purposes `POST /api/confirm` accepts (never `session`).
+pub const CONFIRM_PURPOSES: &[Purpose] = &[
+    Purpose::Verify,
+    Purpose::Erase,
+    Purpose::ConfirmMatch,
+    Purpose::DeclineMatch,
+    Purpose::KeepOpen,
+    Purpose::AcceptContact,
+    Purpose::DeclineContact,
+    Purpose::ReportContact,
+    Purpose::ConfirmContact,
+];
 
 /// `POST /api/confirm`: carries out a link, once.
 ///
@@ -50,7 +68,11 @@ pub async fn follow_link(deps: &Deps, token: &str) -> Result<LinkOutcome, AppErr
             Purpose::KeepOpen => {
                 crate::matches::answer::keep_open(deps, &claims, now).await.map(|expires_at| LinkOutcome::KeptOpen { expires_at })
             }
-            _ => Err(Refusal::WrongPurpose.into()),
+            Purpose::AcceptContact => crate::contacts::answer::accept(deps, &claims, now).await.map(|()| LinkOutcome::ContactAccepted),
+            Purpose::DeclineContact => crate::contacts::answer::decline(deps, &claims, now).await.map(|()| LinkOutcome::ContactDeclined),
+            Purpose::ReportContact => crate::contacts::answer::report(deps, &claims, now).await.map(|()| LinkOutcome::ContactReported),
+            Purpose::ConfirmContact => crate::contacts::answer::confirm(deps, &claims, now).await.map(|()| LinkOutcome::ContactConfirmed),
+            Purpose::Session => Err(Refusal::WrongPurpose.into()),
         };
         match result {
             Err(e) if (e.is_conflict() || e.status() == 410) && deps.store.get(&keys::used_link(&claims.jti), now).await?.is_some() => {

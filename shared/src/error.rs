@@ -17,7 +17,7 @@ pub enum AppError {
     /// A field parsed but its value is not acceptable (postal code that does not exist…): 422.
     #[error("{message}")]
     Invalid { code: &'static str, message: String, field: Option<String> },
-    /// A use case said no, for a reason named in the product's terms (401, 403, 404, 409, 410).
+    /// A use case said no, for a reason named in the product's terms (401, 403, 404, 409, 410, 422, 429).
     #[error("{}", .0.message())]
     Refused(Refusal),
     /// 405.
@@ -171,6 +171,22 @@ pub enum Refusal {
     PostClosed,
     /// A concurrent change won; re-reading and trying again may succeed.
     ConcurrentChange,
+    /// A member a moderator suspended from contacting anyone.
+    Suspended,
+    /// A listing past its expiry.
+    ListingExpired,
+    /// A member contacting their own listing.
+    OwnListing,
+    /// The listing's owner declined this member's earlier contact.
+    ContactDeclined,
+    /// The member already has an open contact with this listing.
+    AlreadyContacted,
+    /// The member already sent the most contacts of the day.
+    TooManyContacts,
+    /// The listing has the most contacts waiting for its owner's answer.
+    ListingBusy,
+    /// A contact already answered, confirmed or expired.
+    ContactClosed,
 }
 
 /// What a [`Refusal::NotFound`] did not find.
@@ -184,6 +200,10 @@ pub enum Missing {
     PendingPerk,
     /// No offer or request with this id among the caller's.
     OwnPost,
+    /// No published listing with this id.
+    Listing,
+    /// No reported contact with this id.
+    ReportedContact,
 }
 
 /// What a [`Refusal::AlreadyDecided`] was about.
@@ -191,6 +211,7 @@ pub enum Missing {
 pub enum Decided {
     Match,
     Perk,
+    Contact,
 }
 
 impl Refusal {
@@ -199,10 +220,14 @@ impl Refusal {
         use Refusal::*;
         match self {
             MissingSession | SessionExpired | SessionRevoked | InvalidToken | WrongPurpose => 401,
-            NotModerator => 403,
+            NotModerator | Suspended | ContactDeclined => 403,
             NotFound(_) => 404,
-            TooManyOpenPosts | TooManyPerks | AlreadyDecided(_) | OfferFull | ConcurrentChange => 409,
-            LinkUsed | LinkExpired | RegistrationExpired | PlatformClosed | MatchClosed | PostClosed => 410,
+            TooManyOpenPosts | TooManyPerks | AlreadyDecided(_) | OfferFull | ConcurrentChange | AlreadyContacted | ListingBusy => 409,
+            LinkUsed | LinkExpired | RegistrationExpired | PlatformClosed | MatchClosed | PostClosed | ListingExpired | ContactClosed => {
+                410
+            }
+            OwnListing => 422,
+            TooManyContacts => 429,
         }
     }
 
@@ -227,6 +252,14 @@ impl Refusal {
             MatchClosed => "match_closed",
             PostClosed => "post_closed",
             ConcurrentChange => "conflict",
+            Suspended => "suspended",
+            ListingExpired => "listing_expired",
+            OwnListing => "own_listing",
+            ContactDeclined => "contact_declined",
+            AlreadyContacted => "already_contacted",
+            TooManyContacts => "too_many_contacts",
+            ListingBusy => "listing_busy",
+            ContactClosed => "contact_closed",
         }
     }
 
@@ -247,15 +280,26 @@ impl Refusal {
             NotFound(Missing::ProposedMatch) => "no proposed match with this id",
             NotFound(Missing::PendingPerk) => "no pending perk with this id",
             NotFound(Missing::OwnPost) => "no such offer or request of yours",
+            NotFound(Missing::Listing) => "no published listing with this id",
+            NotFound(Missing::ReportedContact) => "no reported contact with this id",
             PlatformClosed => "the platform has closed; no data is collected any more",
             TooManyOpenPosts => "you already have 20 open offers and requests; withdraw one first",
             TooManyPerks => "you already reference 100 perks; withdraw one first",
             AlreadyDecided(Decided::Match) => "this match was already decided",
             AlreadyDecided(Decided::Perk) => "this perk was already decided",
+            AlreadyDecided(Decided::Contact) => "this contact was already decided",
             OfferFull => "the offer is full",
             MatchClosed => "this introduction is already closed: confirmed, declined or expired",
             PostClosed => "this offer or request no longer exists",
             ConcurrentChange => "a concurrent change happened; please retry",
+            Suspended => "a moderator has suspended your account from contacting members",
+            ListingExpired => "this listing has expired",
+            OwnListing => "this is your own listing",
+            ContactDeclined => "this member declined your earlier message; you cannot contact them again",
+            AlreadyContacted => "you already have a message waiting on this listing",
+            TooManyContacts => "you have sent 10 messages today; try again tomorrow",
+            ListingBusy => "this listing already has 20 messages waiting for an answer; try again later",
+            ContactClosed => "this contact is already answered, confirmed or expired",
         }
     }
 }

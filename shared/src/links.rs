@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use ulid::Ulid;
 
-/// What a token allows. Links carry one of the first six; `session` is the bearer token of a signed-in member.
+/// What a token allows. Links carry one of the first nine; `session` is the bearer token of a signed-in member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Purpose {
@@ -24,6 +24,9 @@ pub enum Purpose {
     Erase,
     KeepOpen,
     AcceptContact,
+    DeclineContact,
+    ReportContact,
+    ConfirmContact,
     Session,
 }
 

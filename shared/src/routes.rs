@@ -23,6 +23,7 @@ pub enum Function {
     OpenApi,
     Moderate,
     Stats,
+    ContactListing,
 }
 
 impl Function {
@@ -41,6 +42,7 @@ impl Function {
             Function::OpenApi => "openapi",
             Function::Moderate => "moderate",
             Function::Stats => "stats",
+            Function::ContactListing => "contact-listing",
         }
     }
 }
@@ -65,6 +67,8 @@ pub enum Operation {
     ModerationRun,
     DecideMatch,
     DecidePerk,
+    DecideContact,
+    ContactListing,
 }
 
 /// A public API route.
@@ -94,12 +98,14 @@ pub const ROUTES: &[Route] = &[
     route("DELETE", "/api/requests/{id}", Function::Withdraw, Operation::WithdrawRequest),
     route("GET", "/api/businesses", Function::ListBusinesses, Operation::SearchBusinesses),
     route("GET", "/api/listings", Function::ListListings, Operation::SearchListings),
+    route("POST", "/api/listings/{id}/contact", Function::ContactListing, Operation::ContactListing),
     route("GET", "/api/openapi.json", Function::OpenApi, Operation::OpenApi),
     route("GET", "/api/stats", Function::Stats, Operation::Stats),
     route("GET", "/api/moderation", Function::Moderate, Operation::ModerationQueue),
     route("POST", "/api/moderation/run", Function::Moderate, Operation::ModerationRun),
     route("POST", "/api/moderation/matches/{id}", Function::Moderate, Operation::DecideMatch),
     route("POST", "/api/moderation/perks/{id}", Function::Moderate, Operation::DecidePerk),
+    route("POST", "/api/moderation/contacts/{id}", Function::Moderate, Operation::DecideContact),
 ];
 
 /// Every function that serves a route (the scheduled `match` serves none).
@@ -116,6 +122,7 @@ pub const FUNCTIONS: &[Function] = &[
     Function::OpenApi,
     Function::Moderate,
     Function::Stats,
+    Function::ContactListing,
 ];
 
 /// Where a request goes.

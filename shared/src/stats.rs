@@ -61,10 +61,18 @@ stored_enum! {
         Rejected = "rejected",
         /// An introduced match got no answer within 14 days and was closed.
         Closed = "closed",
+        /// A member contacted a listing through the relay.
+        ContactSent = "contacts_sent",
+        /// A listing's owner accepted a contact: both were introduced.
+        ContactAccepted = "contacts_accepted",
+        /// A listing's owner declined a contact.
+        ContactDeclined = "contacts_declined",
+        /// One party of an accepted contact confirmed they are in touch.
+        ContactConfirmed = "contacts_confirmed",
     }
 }
 
-pub const METRICS: [Metric; 9] = [
+pub const METRICS: [Metric; 13] = [
     Metric::Registered,
     Metric::Offered,
     Metric::Requested,
@@ -74,6 +82,10 @@ pub const METRICS: [Metric; 9] = [
     Metric::Declined,
     Metric::Rejected,
     Metric::Closed,
+    Metric::ContactSent,
+    Metric::ContactAccepted,
+    Metric::ContactDeclined,
+    Metric::ContactConfirmed,
 ];
 
 impl Metric {

@@ -1,7 +1,10 @@
 //! `POST /api/confirm {token}`: carries out what an e-mailed link says, once.
 //! `verify` → `{"action":"verified","session":…}`; `erase` → `{"action":"erased"}`;
 //! `confirm_match` → `{"action":"match_confirmed"}` (the match's personal data is purged);
-//! `decline_match` → `{"action":"match_declined"}`; `keep_open` → `{"action":"kept_open","expires_at":…}`.
+//! `decline_match` → `{"action":"match_declined"}`; `keep_open` → `{"action":"kept_open","expires_at":…}`;
+//! `accept_contact` → `{"action":"contact_accepted"}` (both are introduced); `decline_contact` →
+//! `{"action":"contact_declined"}`; `report_contact` → `{"action":"contact_reported"}`;
+//! `confirm_contact` → `{"action":"contact_confirmed"}` (the contact's personal data is purged).
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -31,6 +34,10 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
                 LinkOutcome::MatchConfirmed => json!({ "action": "match_confirmed" }),
                 LinkOutcome::MatchDeclined => json!({ "action": "match_declined" }),
                 LinkOutcome::KeptOpen { expires_at } => json!({ "action": "kept_open", "expires_at": rfc3339(expires_at) }),
+                LinkOutcome::ContactAccepted => json!({ "action": "contact_accepted" }),
+                LinkOutcome::ContactDeclined => json!({ "action": "contact_declined" }),
+                LinkOutcome::ContactReported => json!({ "action": "contact_reported" }),
+                LinkOutcome::ContactConfirmed => json!({ "action": "contact_confirmed" }),
             };
             Ok(http::json(200, &answer))
         }

@@ -3,6 +3,8 @@
 //! - `POST /api/moderation/matches/{id}` `{"decision":"approve"|"reject"}`: an approved match is
 //!   introduced at once; a rejected one puts the request back and blocks the pair;
 //! - `POST /api/moderation/perks/{id}` `{"decision":…}`: an approved perk is listed, a rejected one deleted;
+//! - `POST /api/moderation/contacts/{id}` `{"decision":"dismiss"|"suspend"}`: a dismissed report puts the
+//!   contact back before its owner; a suspension removes it and stops its sender contacting anyone;
 //! - `POST /api/moderation/run`: a matching run now (the manual trigger), answering its summary.
 
 use lambda_http::{Body, Request, Response};
@@ -18,6 +20,12 @@ use shared::{http, matching};
 #[serde(deny_unknown_fields)]
 struct DecisionBody {
     decision: Decision,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactDecisionBody {
+    decision: moderation::ContactDecision,
 }
 
 pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
@@ -41,6 +49,12 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
                     let id = http::path_param(&req, "id").ok_or_else(not_found)?;
                     let body: DecisionBody = http::parse_json(&req)?;
                     let status = moderation::decide_perk(deps, &moderator, &id, body.decision).await?;
+                    Ok(http::json(200, &json!({ "id": id, "status": status })))
+                }
+                Some(Operation::DecideContact) => {
+                    let id = http::path_param(&req, "id").ok_or_else(not_found)?;
+                    let body: ContactDecisionBody = http::parse_json(&req)?;
+                    let status = moderation::decide_contact(deps, &moderator, &id, body.decision).await?;
                     Ok(http::json(200, &json!({ "id": id, "status": status })))
                 }
                 _ => Err(not_found()),

@@ -70,6 +70,10 @@ pub async fn keep_open(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<Un
     if kind != PostKind::HelpRequest {
         s.insert(GSI1PK.into(), json!(reminder_partition(expires_at)));
     }
+    if let PostKind::Listing(side) = kind {
+        let owner = crate::records::contact::listing_owner_item(post_id, member_id, side, expires_at);
+        ops.push(WriteOp::Put { item: owner, cond: Cond::Always });
+    }
     ops.push(WriteOp::Update { key, set: s, cond: Cond::Live });
     let keep = member.expires_at.max(expires_at);
     ops.push(WriteOp::Update { key: keys::member(member_id), set: set([(EXPIRES_AT, json!(keep))]), cond: Cond::Live });

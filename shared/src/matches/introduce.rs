@@ -11,7 +11,7 @@ use crate::mail::templates::{IntroKind, Introduction, Party};
 use crate::records::keys;
 use crate::records::load;
 use crate::records::matched::MatchStatus;
-use crate::records::matched::{Match, index_attrs};
+use crate::records::matched::{Ledger, Match, index_attrs};
 use crate::records::member::{MEMBER_TTL, Member};
 use crate::records::post::{HelpOffer, HelpRequest};
 use crate::stats::Metric;
@@ -137,14 +137,14 @@ pub(crate) async fn introduce(deps: &Deps, m: &Match, kind: IntroKind, now: Unix
         closes_on: &day_of(closes_at),
     };
     // For a reminder, `sent` restarts (the reminder's own ledger is `reminder_sent`).
-    let ledger = if kind == IntroKind::First { "sent" } else { "reminder_sent" };
+    let ledger = if kind == IntroKind::First { Ledger::Introduction } else { Ledger::Reminder };
     let mut sent: Vec<String> = if kind == IntroKind::First {
         m.sent.clone()
     } else {
         deps.store
             .get(&keys::matched(&m.id), now)
             .await?
-            .and_then(|i| i.attrs.get("reminder_sent").cloned())
+            .and_then(|i| i.attrs.get(Ledger::Reminder.as_str()).cloned())
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_default()
     };
@@ -161,8 +161,11 @@ pub(crate) async fn introduce(deps: &Deps, m: &Match, kind: IntroKind, now: Unix
             return Ok(Sent::Later);
         }
         sent.push(side.to_owned());
-        let record =
-            WriteOp::Update { key: keys::matched(&m.id), set: Map::from_iter([(ledger.to_owned(), json!(sent))]), cond: Cond::Live };
+        let record = WriteOp::Update {
+            key: keys::matched(&m.id),
+            set: Map::from_iter([(ledger.as_str().to_owned(), json!(sent))]),
+            cond: Cond::Live,
+        };
         deps.store.transact(vec![record], now).await?;
     }
     if kind == IntroKind::Reminder {

@@ -77,15 +77,34 @@ pub(crate) async fn purge_ops(deps: &Deps, m: &Match, now: UnixTime) -> Result<V
     ops.push(WriteOp::Delete { key: keys::request(&m.request_member_id, &m.request_id), cond: Cond::Always });
     ops.extend(capacity_ops(deps, m, now, true).await?);
     let deleted: HashSet<Key> = ops.iter().filter(|o| matches!(o, WriteOp::Delete { .. })).map(|o| o.key().clone()).collect();
-    let mut members: Vec<&String> = vec![&m.request_member_id, &m.offer_member_id];
+    ops.extend(members_left_with_nothing(deps, &[&m.request_member_id, &m.offer_member_id], &deleted, now).await?);
+    Ok(ops)
+}
+
+/// True for the items of a member's partition that are bookkeeping rather than something they hold open
+/// (the day's count of contacts sent, the senders they declined): they never keep a member, and go with one.
+fn is_bookkeeping(key: &Key) -> bool {
+    key.sk.starts_with(keys::CONTACTS_ON_PREFIX) || key.sk.starts_with(keys::BLOCK_PREFIX)
+}
+
+/// The writes that erase each of `members` who is left with nothing once the `deleted` items go: profile,
+/// e-mail marker and bookkeeping (docs/PRODUCT.md §3: a purge leaves nobody behind with nothing open).
+pub(crate) async fn members_left_with_nothing(
+    deps: &Deps,
+    members: &[&str],
+    deleted: &HashSet<Key>,
+    now: UnixTime,
+) -> Result<Vec<WriteOp>, AppError> {
+    let mut ops = Vec::new();
+    let mut members = members.to_vec();
     members.dedup();
     for member_id in members {
         let items = deps.store.query_prefix(&keys::member_pk(member_id), "", now, MAX_MEMBER_ITEMS).await?;
         let profile = keys::member(member_id);
-        let left = items.iter().any(|i| i.key != profile && !deleted.contains(&i.key));
+        let left = items.iter().any(|i| i.key != profile && !deleted.contains(&i.key) && !is_bookkeeping(&i.key));
         if !left && let Some(p) = items.iter().find(|i| i.key == profile) {
             let member: Member = p.parse()?;
-            // Only if nothing was posted since this read (a post bumps `revision`); else the purge
+            // Only if nothing was posted or sent since this read (both bump `revision`); else the purge
             // conflicts, is retried, and keeps the member with their new post.
             let cond = match p.attrs.get("revision") {
                 Some(r) => Cond::LiveWith(vec![("revision".into(), r.clone())]),
@@ -93,6 +112,7 @@ pub(crate) async fn purge_ops(deps: &Deps, m: &Match, now: UnixTime) -> Result<V
             };
             ops.push(WriteOp::Delete { key: profile, cond });
             ops.push(WriteOp::Delete { key: keys::email_marker(&member.email_hash), cond: Cond::Always });
+            ops.extend(items.iter().filter(|i| is_bookkeeping(&i.key)).map(|i| WriteOp::Delete { key: i.key.clone(), cond: Cond::Always }));
         }
     }
     Ok(ops)

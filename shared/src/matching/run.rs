@@ -52,6 +52,8 @@ pub struct RunSummary {
     /// Introductions sent after the proposals (auto review, or approved by a moderator).
     pub introductions: crate::matches::introduce::IntroSummary,
     pub housekeeping: crate::matches::housekeeping::HousekeepingSummary,
+    /// Day-7 reminders sent to the owners of unanswered contacts.
+    pub contact_reminders: usize,
     pub ms: u64,
 }
 
@@ -210,6 +212,7 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
     }
     summary.introductions = crate::matches::introduce::introduce_approved(deps).await?;
     summary.housekeeping = crate::matches::housekeeping::housekeeping(deps).await?;
+    summary.contact_reminders = crate::contacts::housekeeping::remind_contacts(deps, deps.config.run_budget.matches_per_run).await?;
     summary.ms = started.elapsed().as_millis() as u64;
     info!(
         open_requests = summary.open_requests,
@@ -227,6 +230,7 @@ pub async fn run(deps: &Deps) -> Result<RunSummary, AppError> {
         match_reminders = summary.housekeeping.match_reminders,
         closed = summary.housekeeping.closed,
         post_reminders = summary.housekeeping.post_reminders,
+        contact_reminders = summary.contact_reminders,
         ms = summary.ms,
         "matching run"
     );

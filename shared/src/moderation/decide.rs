@@ -1,6 +1,6 @@
 //! A moderator's decision on a proposed match or a pending perk.
 
-use super::{Decision, Outcome};
+use super::{ContactDecision, Decision, Outcome};
 use crate::deps::Deps;
 use crate::error::{AppError, Decided, Missing, Refusal};
 use crate::mail::templates::IntroKind;
@@ -102,5 +102,40 @@ pub async fn decide_perk(deps: &Deps, moderator: &Member, id: &str, decision: De
         e => e.into(),
     })?;
     info!(perk_id = %id, moderator_id = %moderator.id, ?outcome, "perk decided");
+    Ok(outcome)
+}
+
+/// `POST /api/moderation/contacts/{id}`: dismiss a report (the contact waits for the owner's answer
+/// again) or suspend the sender (the contact goes; the sender can contact nobody for a year).
+pub async fn decide_contact(deps: &Deps, moderator: &Member, id: &str, decision: ContactDecision) -> Result<Outcome, AppError> {
+    use crate::records::contact::{Contact, ContactStatus};
+    if ulid::Ulid::from_string(id).is_err() {
+        return Err(AppError::bad_request("invalid_id", Some("id".into()), "this is not an id"));
+    }
+    let now = deps.clock.now();
+    let c: Contact = load(deps, &keys::contact(id), now).await?.ok_or(Refusal::NotFound(Missing::ReportedContact))?;
+    if c.status != ContactStatus::Reported {
+        return Err(Refusal::AlreadyDecided(Decided::Contact).into());
+    }
+    let cond = Cond::LiveWith(vec![("status".into(), json!(ContactStatus::Reported))]);
+    let (ops, outcome) = match decision {
+        ContactDecision::Dismiss => {
+            let mut s = set([("status", json!(ContactStatus::Sent))]);
+            s.extend(crate::records::contact::index_attrs(ContactStatus::Sent, c.created_at, &c.id));
+            (vec![WriteOp::Update { key: keys::contact(id), set: s, cond }], Outcome::Dismissed)
+        }
+        ContactDecision::Suspend => {
+            let mut ops = vec![WriteOp::Delete { key: keys::contact(id), cond }];
+            ops.extend(c.ref_keys().map(|key| WriteOp::Delete { key, cond: Cond::Always }));
+            let marker = set([("entity", json!("suspension")), (crate::store::EXPIRES_AT, json!(now + crate::contacts::SUSPENSION_TTL))]);
+            ops.push(WriteOp::Put { item: crate::store::Item::new(keys::suspended(&c.sender_id), marker), cond: Cond::Always });
+            (ops, Outcome::Suspended)
+        }
+    };
+    deps.store.transact(ops, now).await.map_err(|e| match e {
+        StoreError::Conflict => AppError::from(Refusal::AlreadyDecided(Decided::Contact)),
+        e => e.into(),
+    })?;
+    info!(contact_id = %id, moderator_id = %moderator.id, ?outcome, "reported contact decided");
     Ok(outcome)
 }

@@ -1,4 +1,4 @@
-//! Moderation (docs/PRODUCT.md §2.1 step 4, §2.3): who is a moderator, the queue, the decisions.
+//! Moderation (docs/PRODUCT.md §2.1 step 4, §2.2, §2.3): who is a moderator, the queue, the decisions.
 
 use crate::deps::Deps;
 use crate::domain::Email;
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 pub mod decide;
 pub mod queue;
 
-pub use decide::{decide_match, decide_perk};
+pub use decide::{decide_contact, decide_match, decide_perk};
 
 pub use queue::queue;
 
@@ -35,6 +35,16 @@ pub enum Decision {
     Reject,
 }
 
+/// A moderator's decision on a reported contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactDecision {
+    /// The report was unfounded: the contact waits for the owner's answer again.
+    Dismiss,
+    /// The contact goes and its sender can contact nobody any more.
+    Suspend,
+}
+
 /// What a decision left the match or the perk in, as the moderator's answer names it (`status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,4 +57,8 @@ pub enum Outcome {
     Released,
     /// The match or the perk was rejected.
     Rejected,
+    /// The reported contact waits for the owner's answer again.
+    Dismissed,
+    /// The reported contact is gone and its sender suspended.
+    Suspended,
 }

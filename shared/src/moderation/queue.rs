@@ -1,9 +1,10 @@
-//! `GET /api/moderation`: the oldest proposals and pending perks, and how many wait.
+//! `GET /api/moderation`: the oldest proposals, pending perks and reported contacts, and how many wait.
 
 use crate::clock::rfc3339;
 use crate::deps::Deps;
 use crate::error::AppError;
 use crate::matches::introduce::{Parties, parties};
+use crate::records::contact::{Contact, ContactStatus};
 use crate::records::keys;
 use crate::records::matched::MatchStatus;
 use crate::records::matched::{MAX_MATCHES, Match};
@@ -23,6 +24,27 @@ pub struct Queue {
     /// The oldest [`QUEUE_PAGE`] perks waiting for review.
     pub perks: Vec<PendingPerk>,
     pub perks_waiting: usize,
+    /// The oldest [`QUEUE_PAGE`] contacts a listing's owner reported.
+    pub contacts: Vec<ReportedContact>,
+    pub contacts_waiting: usize,
+}
+
+/// A reported contact, with what a moderator needs to judge it: the message, the listing's title, the
+/// sender's first name and generic labels (no address, no id).
+#[derive(Debug, Serialize)]
+pub struct ReportedContact {
+    pub id: String,
+    pub listing_title: String,
+    pub message: String,
+    pub sender: Sender,
+    pub sent_at: String,
+    pub reported_at: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Sender {
+    pub first_name: String,
+    pub who: Who,
 }
 
 /// A proposal, with what a moderator needs to check it (first names and generic labels, no address).
@@ -160,5 +182,24 @@ pub async fn queue(deps: &Deps) -> Result<Queue, AppError> {
             ends_on: perk.ends_on,
         });
     }
-    Ok(Queue { matches, matches_waiting, perks, perks_waiting })
+    let reported = first_of_index(deps.store.as_ref(), &keys::contacts_in(ContactStatus::Reported.as_str()), now, MAX_MATCHES).await?.items;
+    let contacts_waiting = reported.len();
+    let mut contacts = Vec::new();
+    for item in reported.iter().take(QUEUE_PAGE) {
+        let c: Contact = item.parse()?;
+        // A sender erased meanwhile took the contact with them; one whose profile expired shows no name.
+        let sender = crate::records::load::<Member>(deps, &keys::member(&c.sender_id), now).await?;
+        contacts.push(ReportedContact {
+            sender: Sender {
+                first_name: sender.as_ref().map(|m| m.first_name.clone()).unwrap_or_default(),
+                who: sender.as_ref().map_or(Who { community: String::new(), role: None }, Who::of),
+            },
+            sent_at: rfc3339(c.created_at),
+            reported_at: rfc3339(c.reported_at.unwrap_or(c.created_at)),
+            id: c.id,
+            listing_title: c.listing_title,
+            message: c.message,
+        });
+    }
+    Ok(Queue { matches, matches_waiting, perks, perks_waiting, contacts, contacts_waiting })
 }

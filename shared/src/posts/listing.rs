@@ -41,6 +41,7 @@ pub(crate) async fn post_listing(deps: &Deps, member: &Member, side: Side, b: Ne
         text: text(Some(&b.text), "text", 10, MAX_DETAILS)?,
         status: ListingStatus::Published,
         reminded_at: 0,
+        contacts_rev: 0,
         created_at: now,
         expires_at: deps.config.expiry(now, POST_TTL),
     };
@@ -52,7 +53,12 @@ pub(crate) async fn post_listing(deps: &Deps, member: &Member, side: Side, b: Ne
     attrs.insert(GSI1PK.into(), json!(crate::records::post::reminder_partition(listing.expires_at)));
     attrs.insert(GSI1SK.into(), json!(listing.id));
     let item = Item::new(Key::new(keys::member_pk(&member.id), format!("{}{}", side.sk_prefix(), listing.id)), attrs);
-    save_post(deps, member, item, listing.expires_at, now, vec![listed]).await?;
+    // Who owns it, so that a member can contact it by its id without learning whose it is.
+    let owner = WriteOp::Put {
+        item: crate::records::contact::listing_owner_item(&listing.id, &member.id, side, listing.expires_at),
+        cond: Cond::Absent,
+    };
+    save_post(deps, member, item, listing.expires_at, now, vec![listed, owner]).await?;
     info!(listing_id = %listing.id, side = side.entity(), "listing published");
     Ok(Created { id: listing.id, kind: "listing", status: listing.status.as_str(), expires_at: rfc3339(listing.expires_at) })
 }

@@ -76,6 +76,7 @@ async fn withdraw_post(deps: &Deps, member: &Member, side: Side, id: &str, pk: &
         let mut ops = vec![WriteOp::Delete { key: own, cond: Cond::LiveWith(unchanged) }];
         if post.attrs.get("kind").and_then(Value::as_str) == Some("listing") {
             ops.push(WriteOp::Delete { key: keys::listed(&member.id, id), cond: Cond::Always });
+            ops.push(WriteOp::Delete { key: keys::listing_owner(id), cond: Cond::Always });
         } else if side == Side::Offer {
             for area in deps.store.query_prefix(&keys::member_pk(&member.id), &keys::offer_areas_prefix(id), now, MAX_POSTAL_CODES).await? {
                 ops.push(WriteOp::Delete { key: area.key, cond: Cond::Always });

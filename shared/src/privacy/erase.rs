@@ -1,5 +1,5 @@
-//! "Erase my data": everything of a member at once, releasing the other side of their matches and
-//! detaching the perks they referenced.
+//! "Erase my data": everything of a member at once, releasing the other side of their matches, removing
+//! their contacts (both sides) and detaching the perks they referenced.
 
 use crate::clock::UnixTime;
 use crate::deps::Deps;
@@ -46,6 +46,22 @@ async fn erase_once(deps: &Deps, member_id: &str, link: Option<&Claims>, now: Un
             let mut ops = crate::matches::release::release_ops(deps, &m, now, false, Some(member_id)).await?;
             ops.push(WriteOp::Delete { key: keys::matched(id), cond: Cond::Live });
             deps.store.transact(ops, now).await?;
+        }
+    }
+    // A contact names both members: it goes with either of them, with the other party's reference, and
+    // the other party is told nothing. A listing's owner pointer lives outside the partition.
+    for item in &items {
+        if item.key.sk.starts_with(keys::CONTACT_SENT_PREFIX) || item.key.sk.starts_with(keys::CONTACT_IN_PREFIX) {
+            if let Some(id) = item.attrs.get("contact_id").and_then(serde_json::Value::as_str)
+                && let Some(c) = deps.store.get(&keys::contact(id), INCLUDING_EXPIRED).await?
+            {
+                let c: crate::records::contact::Contact = c.parse()?;
+                let mut ops = vec![WriteOp::Delete { key: keys::contact(id), cond: Cond::Always }];
+                ops.extend(c.ref_keys().into_iter().filter(|k| k.pk != item.key.pk).map(|key| WriteOp::Delete { key, cond: Cond::Always }));
+                deps.store.transact(ops, now).await?;
+            }
+        } else if let Some(listing) = item.key.sk.strip_prefix(keys::LISTED_PREFIX) {
+            others.push(WriteOp::Delete { key: keys::listing_owner(listing), cond: Cond::Always });
         }
     }
     for item in items {

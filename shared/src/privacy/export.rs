@@ -1,4 +1,4 @@
-//! `GET /api/me`: everything held about a member.
+//! `GET /api/me`: everything held about a member, their contacts through the relay included.
 
 use crate::clock::rfc3339;
 use crate::deps::Deps;
@@ -37,8 +37,57 @@ pub struct Export {
     pub offers: Vec<Shown>,
     pub requests: Vec<Shown>,
     pub perks: Vec<Shown>,
+    /// Contacts through the relay, sent and received.
+    pub contacts: Vec<ShownContact>,
     pub records: Vec<Shown>,
     pub exported_at: String,
+}
+
+/// Which side of a contact the member is on.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Sent,
+    Received,
+}
+
+/// A contact as its sender or its listing's owner sees it: never the other party's id or address.
+#[derive(Debug, Serialize)]
+pub struct ShownContact {
+    pub id: String,
+    pub direction: Direction,
+    pub listing_id: String,
+    pub listing_title: String,
+    pub message: String,
+    pub status: crate::records::contact::ContactStatus,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+async fn contacts_of(deps: &Deps, items: &[Item], now: crate::clock::UnixTime) -> Result<Vec<ShownContact>, AppError> {
+    let mut out = Vec::new();
+    for item in items {
+        let direction = if item.key.sk.starts_with(keys::CONTACT_SENT_PREFIX) {
+            Direction::Sent
+        } else if item.key.sk.starts_with(keys::CONTACT_IN_PREFIX) {
+            Direction::Received
+        } else {
+            continue;
+        };
+        let Some(id) = item.attrs.get("contact_id").and_then(serde_json::Value::as_str) else { continue };
+        let Some(c) = crate::records::load::<crate::records::contact::Contact>(deps, &keys::contact(id), now).await? else { continue };
+        out.push(ShownContact {
+            id: c.id,
+            direction,
+            listing_id: c.listing_id,
+            listing_title: c.listing_title,
+            message: c.message,
+            status: c.status,
+            created_at: rfc3339(c.created_at),
+            expires_at: rfc3339(c.expires_at),
+        });
+    }
+    Ok(out)
 }
 
 /// `GET /api/me`: everything we hold about the member.
@@ -48,12 +97,22 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Export, AppError> {
     let marker = deps.store.get(&keys::email_marker(&member.email_hash), now).await?;
     let posts = crate::posts::mine::of_member(deps, &member.id, now).await?;
     // Everything else we hold: the e-mail marker (with its mail quota) and any item of another type.
-    // (AREA# and LISTED# items are the matching and search indexes' copies of the posts listed above.)
+    // (AREA# and LISTED# items are the matching and search indexes' copies of the posts listed above;
+    // CONTACT_SENT# and CONTACT_IN# items are the references of the contacts listed under `contacts`.)
+    let contacts = contacts_of(deps, &items, now).await?;
     let known = |i: &&Item| {
         i.key == keys::member(&member.id)
-            || [keys::OFFER_PREFIX, keys::REQUEST_PREFIX, keys::PERK_REF_PREFIX, keys::AREA_PREFIX, keys::LISTED_PREFIX]
-                .iter()
-                .any(|p| i.key.sk.starts_with(p))
+            || [
+                keys::OFFER_PREFIX,
+                keys::REQUEST_PREFIX,
+                keys::PERK_REF_PREFIX,
+                keys::AREA_PREFIX,
+                keys::LISTED_PREFIX,
+                keys::CONTACT_SENT_PREFIX,
+                keys::CONTACT_IN_PREFIX,
+            ]
+            .iter()
+            .any(|p| i.key.sk.starts_with(p))
     };
     let records: Vec<Shown> = items
         .iter()
@@ -86,6 +145,7 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Export, AppError> {
         offers: posts.offers,
         requests: posts.requests,
         perks: posts.perks,
+        contacts,
         records,
         exported_at: rfc3339(now),
     })

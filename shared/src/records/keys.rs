@@ -11,12 +11,20 @@
 //! | match | `MATCH#<ulid>` | `MATCH` | yes (member and post ids), `expires_at` |
 //! | a member's reference to a match | `MEMBER#<member>` | `MATCH#<match>` | yes, `expires_at` |
 //! | perk (business) | `PERK#<ulid>` | `PERK` | business data; `submitted_by` removed on erasure |
+//! | a listing's owner (to contact a listing by its id) | `LISTING_OWNER#<listing>` | `OWNER` | member id, `expires_at` (the listing's + 1 day) |
+//! | contact through the relay | `CONTACT#<ulid>` | `CONTACT` | yes (message, member ids), `expires_at` |
+//! | the sender's reference to their open contact of a listing | `MEMBER#<sender>` | `CONTACT_SENT#<listing>` | yes, `expires_at` |
+//! | the owner's reference to a contact received | `MEMBER#<owner>` | `CONTACT_IN#<listing>#<contact>` | yes, `expires_at` |
+//! | contacts a member sent on one day | `MEMBER#<member>` | `CONTACTS_ON#<yyyy-mm-dd>` | a count, `expires_at` |
+//! | a sender an owner declined (keyed hash of the sender's id) | `MEMBER#<owner>` | `BLOCK#<HMAC-SHA256(sender id) hex>` | linkable only with the secret, `expires_at` |
+//! | a member suspended from contacting | `MEMBER#<member>` | `SUSPENDED` | yes, `expires_at` |
 //! | statistics counter | `STATS` | `DAY#<yyyy-mm-dd>#<metric>#<shard>` | no: counts only, never expires |
 //! | statistics tally (one event, until folded into a counter) | `TALLY#<0–15>` | `<yyyy-mm-dd>#<metric>#<sequence><random>` | no: counts only, folded within a minute |
 //!
 //! Index partitions (`gsi1pk`): `OPEN_REQUEST#<help type>`, `HELP_OFFER#<help type>#<cell>`,
 //! `LISTING#<cell>`, `PERK#<cell>` (approved), `REVIEW#PERK` (pending perks), `MATCHES#<status>`
-//! (`proposed` awaiting review, `approved` awaiting the introduction, `introduced`), `REMIND#<day>` (help
+//! (`proposed` awaiting review, `approved` awaiting the introduction, `introduced`), `CONTACTS#<status>`
+//! (`sent` awaiting the owner's answer, `reported` awaiting a moderator), `REMIND#<day>` (help
 //! offers and listings whose day-25 reminder falls on that day). A listing is found both by place and by
 //! reminder day, and an item has one index key: the listing itself carries the reminder day and its
 //! `LISTED#` copy, in the same partition (so erasure and export find it), carries the place.
@@ -123,6 +131,63 @@ pub fn perk_ref(member_id: &str, perk_id: &str) -> Key {
     Key::new(member_pk(member_id), format!("{PERK_REF_PREFIX}{perk_id}"))
 }
 
+/// A member's reference to the open contact they sent about a listing (`CONTACT_SENT#<listing>`): one
+/// per sender and listing, which is what keeps a sender to one open contact per listing.
+pub const CONTACT_SENT_PREFIX: &str = "CONTACT_SENT#";
+/// An owner's reference to a contact received (`CONTACT_IN#<listing>#<contact>`).
+pub const CONTACT_IN_PREFIX: &str = "CONTACT_IN#";
+/// The count of contacts a member sent on one day (`CONTACTS_ON#<day>`).
+pub const CONTACTS_ON_PREFIX: &str = "CONTACTS_ON#";
+/// A sender an owner declined (`BLOCK#<keyed hash>`).
+pub const BLOCK_PREFIX: &str = "BLOCK#";
+/// The marker of a member suspended from contacting anyone.
+pub const SUSPENDED: &str = "SUSPENDED";
+
+/// Who owns a listing, so that a listing can be contacted by its id alone.
+pub fn listing_owner(listing_id: &str) -> Key {
+    Key::new(format!("LISTING_OWNER#{listing_id}"), "OWNER")
+}
+
+/// A contact through the relay.
+pub fn contact(contact_id: &str) -> Key {
+    Key::new(format!("CONTACT#{contact_id}"), "CONTACT")
+}
+
+/// The sender's reference to their open contact of a listing.
+pub fn contact_sent(sender_id: &str, listing_id: &str) -> Key {
+    Key::new(member_pk(sender_id), format!("{CONTACT_SENT_PREFIX}{listing_id}"))
+}
+
+/// The sort-key prefix of the contacts an owner received about one listing.
+pub fn contacts_received_prefix(listing_id: &str) -> String {
+    format!("{CONTACT_IN_PREFIX}{listing_id}#")
+}
+
+/// The owner's reference to a contact received about a listing.
+pub fn contact_received(owner_id: &str, listing_id: &str, contact_id: &str) -> Key {
+    Key::new(member_pk(owner_id), format!("{}{contact_id}", contacts_received_prefix(listing_id)))
+}
+
+/// How many contacts a member sent on `day` (`YYYY-MM-DD`).
+pub fn contacts_on(member_id: &str, day: &str) -> Key {
+    Key::new(member_pk(member_id), format!("{CONTACTS_ON_PREFIX}{day}"))
+}
+
+/// A sender (by the keyed hash of their member id) whom an owner declined.
+pub fn contact_block(owner_id: &str, sender_hash: &str) -> Key {
+    Key::new(member_pk(owner_id), format!("{BLOCK_PREFIX}{sender_hash}"))
+}
+
+/// The marker of a member suspended from contacting.
+pub fn suspended(member_id: &str) -> Key {
+    Key::new(member_pk(member_id), SUSPENDED)
+}
+
+/// The index partition of contacts in one status (`sent`, `reported`).
+pub fn contacts_in(status: &str) -> String {
+    format!("CONTACTS#{status}")
+}
+
 /// The partition of every statistics counter.
 pub const STATS_PK: &str = "STATS";
 /// The sort-key prefix of the day counters.
@@ -217,6 +282,14 @@ mod tests {
         assert_eq!(k(match_ref("M", "X")), "MEMBER#M|MATCH#X");
         assert_eq!(k(perk("P")), "PERK#P|PERK");
         assert_eq!(k(perk_ref("M", "P")), "MEMBER#M|PERK#P");
+        assert_eq!(k(listing_owner("L")), "LISTING_OWNER#L|OWNER");
+        assert_eq!(k(contact("C")), "CONTACT#C|CONTACT");
+        assert_eq!(k(contact_sent("M", "L")), "MEMBER#M|CONTACT_SENT#L");
+        assert_eq!(k(contact_received("M", "L", "C")), "MEMBER#M|CONTACT_IN#L#C");
+        assert_eq!(k(contacts_on("M", "2027-01-15")), "MEMBER#M|CONTACTS_ON#2027-01-15");
+        assert_eq!(k(contact_block("M", "h")), "MEMBER#M|BLOCK#h");
+        assert_eq!(k(suspended("M")), "MEMBER#M|SUSPENDED");
+        assert_eq!(contacts_in("sent"), "CONTACTS#sent");
         assert_eq!(k(stats_counter("2027-01-15", "confirmed", 3)), "STATS|DAY#2027-01-15#confirmed#3");
         assert_eq!(k(tally(7, "2027-01-15", "offered", "0f3a")), "TALLY#7|2027-01-15#offered#0f3a");
         assert_eq!(open_requests("groceries"), "OPEN_REQUEST#groceries");

@@ -19,6 +19,15 @@ stored_enum! {
     }
 }
 
+stored_enum! {
+    /// The attribute in which a match records which parties were handed their copy: of the introduction,
+    /// or of its day-7 reminder.
+    pub enum Ledger {
+        Introduction = "sent",
+        Reminder = "reminder_sent",
+    }
+}
+
 /// A match as stored (`MATCH#<id>`): ids and anonymous facts only; the people are read from their items.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Match {

@@ -8,8 +8,10 @@
 //! | help offer, offer area, help request, listing | [`post`] |
 //! | perk (business) | [`perk`] |
 //! | match, a member's reference to it | [`matched`] |
+//! | contact through the relay, its references, a listing's owner, day counts, blocks, suspensions | [`contact`] |
 //! | statistics counter | [`crate::stats`] (counters only, incremented inside each event's transaction) |
 
+pub mod contact;
 pub mod keys;
 pub mod matched;
 pub mod member;
@@ -52,6 +54,10 @@ mod tests {
         stored_as(RequestStatus::Proposed, "proposed", RequestStatus::Proposed.as_str());
         stored_as(OfferStatus::Open, "open", OfferStatus::Open.as_str());
         stored_as(ListingStatus::Published, "published", ListingStatus::Published.as_str());
+        use super::contact::ContactStatus;
+        stored_as(ContactStatus::Sent, "sent", ContactStatus::Sent.as_str());
+        stored_as(ContactStatus::Reported, "reported", ContactStatus::Reported.as_str());
+        stored_as(ContactStatus::Accepted, "accepted", ContactStatus::Accepted.as_str());
         stored_as(PerkStatus::Pending, "pending", PerkStatus::Pending.as_str());
         stored_as(PerkStatus::Approved, "approved", PerkStatus::Approved.as_str());
     }

@@ -156,6 +156,11 @@ pub struct Listing {
     /// When the day-25 "keep it open" reminder went out; 0 until then (a value a condition can compare).
     #[serde(default)]
     pub reminded_at: UnixTime,
+    /// Bumped by every contact written to this listing, on condition that it is unchanged: the cap on
+    /// contacts waiting (`contacts::MAX_OPEN_CONTACTS_PER_LISTING`) holds under concurrent contacts.
+    /// Written as 0 with the listing, so that even the first contacts condition on a value.
+    #[serde(default)]
+    pub contacts_rev: i64,
     pub created_at: UnixTime,
     pub expires_at: UnixTime,
 }
