@@ -1,7 +1,8 @@
 // Entraide's front end: French first, English second; no framework, no build step; only the public API.
 // Views are rendered into <main> by hash route (#proposer, #demander, #espace, #moderation,
-// #statistiques); the link page (/link#token) is its own page. The session lives in sessionStorage only;
-// a post written before the e-mail is confirmed waits in localStorage until the link is clicked.
+// #statistiques, #organisations with its "Contacter" form); the link page (/link#token) is its own page.
+// The session lives in sessionStorage only; a post written before the e-mail is confirmed waits in
+// localStorage until the link is clicked.
 import { T } from "./i18n.js";
 import { barChart, groupedBars, franceMap, dataTable } from "./charts.js";
 
@@ -431,12 +432,20 @@ async function meView(main) {
     h("p", { id: "me-hello" }, t("hello", p.first_name)), dl,
     h("h2", {}, t("my_offers")), list(r.body.offers, "offer"),
     h("h2", {}, t("my_requests")), list(r.body.requests, "request"),
+    h("h2", {}, t("my_contacts")),
+    r.body.contacts.length ? h("ul", { class: "cards", id: "my-contacts" }, r.body.contacts.map(contactItem)) : h("p", {}, t("nothing")),
     r.body.perks.length ? [h("h2", {}, t("my_perks")), h("ul", {}, r.body.perks.map((x) => h("li", {}, `${x.business_name} · ${t(`status_${x.status}`)}`)))] : null,
     h("p", { class: "actions" },
       h("button", { type: "button", id: "export", onclick: () => exportData(r.body) }, t("export")),
       h("button", { type: "button", id: "erase", class: "danger", onclick: () => eraseAll(status) }, t("erase")),
       h("button", { type: "button", id: "signout", class: "secondary", onclick: () => { session.clear(); location.hash = "#accueil"; } }, t("signout"))),
     status);
+}
+
+function contactItem(c) {
+  return h("li", { class: "card" }, h("h3", {}, `${t(c.direction === "sent" ? "contact_to" : "contact_from")} · ${c.listing_title}`),
+    h("p", {}, `${t(`contact_status_${c.status}`)} · ${t("expires", formatDate(c.expires_at))}`),
+    h("blockquote", {}, c.message));
 }
 
 function exportData(data) {
@@ -495,9 +504,9 @@ async function listingsView(main) {
   await loadTaxonomy();
   const domains = taxonomy?.listing_domains ?? [];
   const sides = [{ code: "offer", label: { fr: "Offres de compétences", en: "Skills offered" } }, { code: "request", label: { fr: "Besoins d'organisations", en: "Organisations' needs" } }];
-  const show = (l) => h("li", { class: "card" }, h("h3", {}, l.title),
+  const show = (l) => h("li", { class: "card" }, h("h3", { id: `l-${l.id}` }, l.title),
     h("p", {}, `${label(domains, l.domain)} · ${l.type === "offer" ? t("listing_offer") : t("listing_request")} · ${l.postal_code} · ${t("km", l.distance_km.toLocaleString(lang))}`),
-    h("p", {}, l.text));
+    h("p", {}, l.text), contactBlock(l));
   main.append(h("h1", { tabindex: "-1" }, t("org_title")), h("p", {}, t("org_intro")),
     h("h2", {}, t("search")), ...searchBlock({ id: "listings", path: "/api/listings", defaultRadius: 20, show, empty: t("none_found"),
       filters: [["domain", t("domain"), domains], ["type", t("listing_type"), sides]] }));
@@ -521,6 +530,48 @@ async function listingsView(main) {
     if (r.status === 201) { status.textContent = t("published"); form.reset(); } else showApiError(r, status, "post-");
   });
   main.append(form);
+}
+
+/** The "Contacter" button of a listing: signed in, it opens the message form in place; otherwise it says
+ * to sign in first. The owner receives the message by e-mail, never the sender's address. */
+function contactBlock(l) {
+  const box = h("div", { class: "contact", id: `contact-${l.id}` });
+  const status = h("p", { id: `contact-${l.id}-status`, role: "status", "aria-live": "polite" });
+  const open = h("button", { type: "button", class: "secondary", "aria-describedby": `l-${l.id}`, "aria-expanded": "false",
+    "aria-controls": `contact-${l.id}-form` }, t("contact"));
+  open.addEventListener("click", () => {
+    if (!session.get()) {
+      status.replaceChildren(t("signin_to_contact"), " ", h("a", { href: "#accueil" }, t("join_title")));
+      return;
+    }
+    if (box.querySelector("form")) { box.querySelector("textarea").focus(); return; }
+    const id = `contact-${l.id}-message`;
+    const form = h("form", { id: `contact-${l.id}-form`, novalidate: true },
+      field(id, t("contact_message"), h("textarea", { rows: "4", maxlength: "1000", required: true }), t("contact_help")),
+      h("p", { class: "actions" },
+        h("button", { type: "submit" }, t("contact_send")),
+        h("button", { type: "button", class: "secondary", onclick: () => { form.remove(); open.setAttribute("aria-expanded", "false"); open.focus(); } }, t("cancel"))));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault(); clearErrors(form); status.textContent = "";
+      const message = $(id).value.trim();
+      if (!message) { showFieldError(id, t("required")); $(id).focus(); return; }
+      const r = await api("POST", `/api/listings/${encodeURIComponent(l.id)}/contact`, { message }, session.get());
+      if (r.status === 201) {
+        form.remove(); open.hidden = true; open.setAttribute("aria-expanded", "false");
+        status.textContent = t("contact_sent");
+      } else if (r.status === 404) {
+        status.textContent = t("listing_gone");
+      } else if (r.status === 401) {
+        session.clear();
+        status.replaceChildren(t("signin_to_contact"), " ", h("a", { href: "#accueil" }, t("join_title")));
+      } else showApiError(r, status, `contact-${l.id}-`);
+    });
+    box.insertBefore(form, status);
+    open.setAttribute("aria-expanded", "true");
+    $(id).focus();
+  });
+  box.append(open, status);
+  return box;
 }
 
 async function perksView(main) {
@@ -595,17 +646,26 @@ async function moderationView(main) {
     h("p", { class: "actions" },
       h("button", { type: "button", "aria-describedby": `p-${p.id}`, onclick: () => decide("perks", p.id, "approve") }, t("approve")),
       h("button", { type: "button", class: "danger", "aria-describedby": `p-${p.id}`, onclick: () => decide("perks", p.id, "reject") }, t("reject")))));
+  const contacts = r.body.contacts.map((c) => h("li", { class: "card" }, h("h3", { id: `c-${c.id}` }, `${t("mod_about")} « ${c.listing_title} »`),
+    h("p", {}, `${c.sender.first_name || t("mod_gone")}${c.sender.who.community ? ` · ${who(c.sender)}` : ""} · ${t("mod_reported_on", formatDate(c.reported_at))}`),
+    h("blockquote", {}, c.message),
+    h("p", { class: "actions" },
+      h("button", { type: "button", "aria-describedby": `c-${c.id}`, onclick: () => decide("contacts", c.id, "dismiss") }, t("dismiss")),
+      h("button", { type: "button", class: "danger", "aria-describedby": `c-${c.id}`, onclick: () => decide("contacts", c.id, "suspend") }, t("suspend")))));
   const runNow = h("button", { type: "button", class: "secondary", onclick: async () => {
     const x = await api("POST", "/api/moderation/run", undefined, session.get());
     if (x.status === 200) await after(t("run_done", x.body.proposed)); else status.textContent = errorMessage(x.body?.error);
   } }, t("run_now"));
   // The API shows the oldest ones of a long queue; say how many more wait.
   const more = (shown, waiting) => (waiting > shown ? h("p", {}, t("mod_showing", shown, waiting)) : null);
-  main.append(status, h("p", {}, runNow),
+  // (`more` is null when everything waiting is shown: `append` would write "null", `h` skips it.)
+  main.append(h("div", {}, status, h("p", {}, runNow),
     h("h2", {}, t("mod_matches")), more(matches.length, r.body.matches_waiting),
     matches.length ? h("ul", { class: "cards" }, matches) : h("p", {}, t("mod_empty")),
     h("h2", {}, t("mod_perks")), more(perks.length, r.body.perks_waiting),
-    perks.length ? h("ul", { class: "cards" }, perks) : h("p", {}, t("mod_empty")));
+    perks.length ? h("ul", { class: "cards" }, perks) : h("p", {}, t("mod_empty")),
+    h("h2", {}, t("mod_contacts")), more(contacts.length, r.body.contacts_waiting),
+    contacts.length ? h("ul", { class: "cards" }, contacts) : h("p", {}, t("mod_empty"))));
 }
 
 // ---------- statistics ----------
@@ -618,7 +678,8 @@ async function statsView(main) {
   const r = await api("GET", "/api/stats");
   if (r.status !== 200) { main.append(h("p", {}, t("numbers_unavailable"))); return; }
   const s = r.body;
-  const metrics = ["registered", "offered", "requested", "proposed", "introduced", "confirmed", "declined", "rejected", "closed"];
+  const metrics = ["registered", "offered", "requested", "proposed", "introduced", "confirmed", "declined", "rejected", "closed",
+    "contacts_sent", "contacts_accepted", "contacts_declined", "contacts_confirmed"];
   const totals = h("dl", { class: "numbers" }, metrics.map((m) => h("div", {}, h("dt", {}, String(s.totals[m])), h("dd", {}, t(`m_${m}`)))));
   main.append(totals, h("p", {}, `${t("median_wait")} : ${s.median_minutes_to_match === null ? "—" : t("minutes", s.median_minutes_to_match)}`));
   const series = ["requested", "offered", "confirmed"];
@@ -676,12 +737,12 @@ function linkPage() {
   const purpose = token ? purposeOf(token) : null;
   const pending = localStorage.getItem(PENDING);
   if (!token) linkText = { what: "link_missing" };
-  else if (!["verify", "erase", "confirm_match", "decline_match", "keep_open"].includes(purpose)) linkText = { what: "link_unknown" };
+  else if (!["verify", "erase", "confirm_match", "decline_match", "keep_open", "accept_contact", "decline_contact", "report_contact", "confirm_contact"].includes(purpose)) linkText = { what: "link_unknown" };
   else if (purpose === "verify" && pending) linkText = { what: "link_verify_pending", go: "go_verify" };
   else linkText = { what: `link_${purpose}`, go: `go_${purpose}` };
   renderLinkText();
   if (!linkText.go) return;
-  if (purpose === "erase") go.className = "danger";
+  if (purpose === "erase" || purpose === "report_contact") go.className = "danger";
   go.hidden = false;
   // Mail scanners open links but do not click: nothing happens before this click.
   go.addEventListener("click", async () => {
@@ -696,7 +757,7 @@ function linkPage() {
     } else if (r.status === 200 && r.body.action === "erased") {
       session.clear(); localStorage.removeItem(PENDING);
       status.textContent = t("done_erased"); go.hidden = true;
-    } else if (r.status === 200 && ["match_confirmed", "match_declined", "kept_open"].includes(r.body.action)) {
+    } else if (r.status === 200 && ["match_confirmed", "match_declined", "kept_open", "contact_accepted", "contact_declined", "contact_reported", "contact_confirmed"].includes(r.body.action)) {
       status.textContent = t(`done_${r.body.action}`); go.hidden = true;
     } else if (r.status === 0) {
       status.textContent = t("unreachable"); go.disabled = false;

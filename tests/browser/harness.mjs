@@ -5,6 +5,7 @@ import { createWriteStream, mkdtempSync, mkdirSync, readFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
+import assert from "node:assert/strict";
 
 export const root = resolve(import.meta.dirname, "../..");
 export const bin = process.env.ENTRAIDE_BIN ?? join(root, "target/debug/entraide");
@@ -58,4 +59,48 @@ export async function accessibilityProblems(page) {
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+/** The helpers of the journeys, bound to one server and one browser. */
+export function journeyKit(server, browser) {
+  async function checkPage(page, name) {
+    const problems = await accessibilityProblems(page);
+    assert.deepEqual(problems, [], `accessibility of ${name}`);
+    await page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
+  }
+
+  async function latestLink(to, purpose) {
+    const mails = (await server.outbox()).filter((m) => m.to === to);
+    const link = mails.flatMap((m) => m.links).filter((l) => l.purpose === purpose).at(-1);
+    assert.ok(link, `a ${purpose} link for ${to}`);
+    return link.url;
+  }
+
+  async function identity(page, { email, firstName, postalCode, community, role }) {
+    await page.getByLabel("Adresse e-mail").fill(email);
+    await page.getByLabel("Prénom").fill(firstName);
+    await page.getByLabel("Code postal", { exact: true }).fill(postalCode);
+    await page.getByLabel("Votre communauté").selectOption(community);
+    if (role) await page.getByLabel("Métier (facultatif)").selectOption(role);
+    await page.getByLabel(/J'accepte/).check();
+  }
+
+  async function followLink(page, url, button) {
+    await page.goto(url);
+    await page.getByRole("button", { name: button }).click();
+  }
+
+  /** A new browser profile that registers on the home page, follows its link and lands in "my space". */
+  async function signIn(person) {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(server.base + "/");
+    await identity(page, person);
+    await page.getByRole("button", { name: "Recevoir mon lien" }).click();
+    await page.getByText("C'est noté").waitFor();
+    await followLink(page, await latestLink(person.email, "verify"), "Confirmer et me connecter");
+    await page.getByRole("heading", { level: 1, name: "Mon espace" }).waitFor();
+    return page;
+  }
+
+  return { checkPage, latestLink, identity, followLink, signIn };
 }

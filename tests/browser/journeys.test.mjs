@@ -6,54 +6,23 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { startServer, launchBrowser, artifacts, accessibilityProblems } from "./harness.mjs";
+import { startServer, launchBrowser, artifacts, accessibilityProblems, journeyKit } from "./harness.mjs";
 
 const MODERATOR = "moderation@example.org";
-let server, browser;
+let server, browser, kit;
 before(async () => {
   server = await startServer({ args: ["--review", "manual", "--match-every", "0"], env: { MODERATOR_EMAILS: MODERATOR } });
   browser = await launchBrowser();
+  kit = journeyKit(server, browser);
 });
 after(async () => { await browser?.close(); server?.stop(); });
 
-async function checkPage(page, name) {
-  const problems = await accessibilityProblems(page);
-  assert.deepEqual(problems, [], `accessibility of ${name}`);
-  await page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
-}
-
-async function latestLink(to, purpose) {
-  const mails = (await server.outbox()).filter((m) => m.to === to);
-  const link = mails.flatMap((m) => m.links).filter((l) => l.purpose === purpose).at(-1);
-  assert.ok(link, `a ${purpose} link for ${to}`);
-  return link.url;
-}
-
-async function identity(page, { email, firstName, postalCode, community, role }) {
-  await page.getByLabel("Adresse e-mail").fill(email);
-  await page.getByLabel("Prénom").fill(firstName);
-  await page.getByLabel("Code postal", { exact: true }).fill(postalCode);
-  await page.getByLabel("Votre communauté").selectOption(community);
-  if (role) await page.getByLabel("Métier (facultatif)").selectOption(role);
-  await page.getByLabel(/J'accepte/).check();
-}
-
-/** A new browser profile that registers on the home page, follows its link and lands in "my space". */
-async function signIn(person) {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(server.base + "/");
-  await identity(page, person);
-  await page.getByRole("button", { name: "Recevoir mon lien" }).click();
-  await page.getByText("C'est noté").waitFor();
-  await followLink(page, await latestLink(person.email, "verify"), "Confirmer et me connecter");
-  await page.getByRole("heading", { level: 1, name: "Mon espace" }).waitFor();
-  return page;
-}
-
-async function followLink(page, url, button) {
-  await page.goto(url);
-  await page.getByRole("button", { name: button }).click();
-}
+// The helpers every journey uses (tests/browser/harness.mjs), bound to this file's server and browser.
+const checkPage = (...a) => kit.checkPage(...a);
+const latestLink = (...a) => kit.latestLink(...a);
+const identity = (...a) => kit.identity(...a);
+const signIn = (...a) => kit.signIn(...a);
+const followLink = (...a) => kit.followLink(...a);
 
 test("volunteer and requester post, a moderator approves, one confirms, the data is gone", async () => {
   // The volunteer: "Je propose mon aide", identity and offer in one form.
