@@ -52,6 +52,8 @@ struct Fixture {
     request_id: String,
     match_id: String,
     perk_id: String,
+    listing_id: String,
+    reported_contact_id: String,
     secrets: Vec<String>,
 }
 
@@ -86,6 +88,25 @@ async fn fixture(deps: &Deps, outbox: &Outbox) -> Fixture {
     let perk = json!({"kind": "perk", "business_name": "Pharmacie du Canal", "postal_code": "75011", "category": "health-beauty",
                       "perk": "Conseils gratuits", "communities": ["health"]});
     let perk_id = shared::posts::post_offer(deps, &m, perk.try_into().unwrap()).await.unwrap().id;
+    // Two listings of the requester: the contact event answers the first; a contact to the second, sent
+    // by another member and reported by its owner, waits for the moderation event.
+    let listing = |title: &str| {
+        let body = json!({"kind": "listing", "domain": "agricole", "postal_code": "29830", "title": title,
+                          "text": "Notre ferme cherche des bras pour la récolte."});
+        let r = r.clone();
+        async move { shared::posts::post_request(deps, &r, body.try_into().unwrap()).await.unwrap().id }
+    };
+    let listing_id = listing("Cueillette").await;
+    let reported_listing = listing("Récolte").await;
+    let other = member(&other_session).await;
+    let message = "Un message signalé par son destinataire";
+    let reported_contact_id =
+        shared::contacts::contact_listing(deps, &other, &reported_listing, shared::contacts::NewContact { message: message.into() })
+            .await
+            .unwrap()
+            .id;
+    let report = shared::testing::latest_link(&outbox.list().unwrap(), "request.runtime@example.org", "report_contact").unwrap();
+    shared::confirm::follow_link(deps, &report).await.unwrap();
     // A fresh verify link for the confirm event.
     shared::members::register(
         deps,
@@ -104,9 +125,18 @@ async fn fixture(deps: &Deps, outbox: &Outbox) -> Fixture {
     .await
     .unwrap();
     let link = shared::testing::latest_link(&outbox.list().unwrap(), "link.runtime@example.org", "verify").unwrap();
-    let secrets =
-        vec![MODERATOR.into(), "Rosalie".into(), "Eugène".into(), "Sidonie".into(), session.clone(), other_session.clone(), link.clone()];
-    Fixture { session, other_session, link, offer_id, request_id, match_id, perk_id, secrets }
+    let secrets = vec![
+        MODERATOR.into(),
+        "Rosalie".into(),
+        "Eugène".into(),
+        "Sidonie".into(),
+        session.clone(),
+        other_session.clone(),
+        link.clone(),
+        message.into(),
+        report,
+    ];
+    Fixture { session, other_session, link, offer_id, request_id, match_id, perk_id, listing_id, reported_contact_id, secrets }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,6 +188,8 @@ async fn every_function_answers_its_sample_events_through_the_runtime_interface(
         ("moderate", "moderation-perk", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.perk_id)], 200),
         ("moderate", "moderation-match", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.match_id)], 200),
         ("moderate", "moderation-run", vec![("REPLACE_WITH_A_SESSION", s)], 200),
+        ("moderate", "moderation-contact", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.reported_contact_id)], 200),
+        ("contact-listing", "contact-listing", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.listing_id)], 201),
         ("withdraw", "withdraw-offer", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.offer_id)], 200),
         ("withdraw", "withdraw-request", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.request_id)], 200),
         ("me", "me-delete", vec![("REPLACE_WITH_A_SESSION", &f.other_session)], 200),
