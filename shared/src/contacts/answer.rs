@@ -5,7 +5,8 @@ use crate::clock::{UnixTime, day_of};
 use crate::deps::Deps;
 use crate::error::AppError;
 use crate::links::{Claims, Purpose};
-use crate::mail::relay::{ContactDeclined, ContactIntroduction, ContactParty};
+use crate::mail::relay::{ContactDeclined, ContactIntroduction};
+use crate::mail::templates::Party;
 use crate::matches::email_of;
 use crate::matches::release::members_left_with_nothing;
 use crate::records::contact::{Contact, ContactStatus, index_attrs};
@@ -96,8 +97,8 @@ async fn introduce(deps: &Deps, c: &Contact, owner: &Member, sender: &Member, cl
     let party = |m: &'_ Member, email| (email, m.first_name.clone(), m.phone.clone(), m.locale);
     let (o, s) = (party(owner, &oe), party(sender, &se));
     let intro = ContactIntroduction {
-        owner: ContactParty { email: o.0, first_name: &o.1, phone: o.2.as_deref(), locale: o.3 },
-        sender: ContactParty { email: s.0, first_name: &s.1, phone: s.2.as_deref(), locale: s.3 },
+        owner: Party { email: o.0, first_name: &o.1, phone: o.2.as_deref(), locale: o.3 },
+        sender: Party { email: s.0, first_name: &s.1, phone: s.2.as_deref(), locale: s.3 },
         listing_title: &c.listing_title,
         message: &c.message,
         confirm_url: &confirm_url,

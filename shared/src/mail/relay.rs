@@ -3,7 +3,7 @@
 //! (the same text for both), and the notice to a sender that the owner declined (no reason, nothing of
 //! the owner). The message is a person's text: HTML escapes it, so it is shown and never interpreted.
 
-use super::templates::escape_html;
+use super::templates::{Party, escape_html};
 use super::{MailLink, OutgoingMail};
 use crate::domain::{Email, Locale};
 
@@ -125,21 +125,12 @@ impl ContactToOwner<'_> {
     }
 }
 
-/// One party of a contact's introduction.
-pub struct ContactParty<'a> {
-    pub email: &'a Email,
-    pub first_name: &'a str,
-    /// Only when the person opted in.
-    pub phone: Option<&'a str>,
-    pub locale: Locale,
-}
-
 /// The introduction once the owner accepted: one text for both, naming both, with the safety advice and
 /// the confirm link; each copy ends with its recipient's own erase link. In both languages, French
 /// first, when the two chose different ones.
 pub struct ContactIntroduction<'a> {
-    pub owner: ContactParty<'a>,
-    pub sender: ContactParty<'a>,
+    pub owner: Party<'a>,
+    pub sender: Party<'a>,
     pub listing_title: &'a str,
     pub message: &'a str,
     pub confirm_url: &'a str,
@@ -166,10 +157,6 @@ impl ContactIntroduction<'_> {
 
     /// The text both receive, without any erase link.
     pub fn shared_text(&self) -> String {
-        let contact = |p: &ContactParty<'_>| match p.phone {
-            Some(phone) => format!("{} <{}>, {phone}", p.first_name, p.email.as_str()),
-            None => format!("{} <{}>", p.first_name, p.email.as_str()),
-        };
         let (o, s, t) = (&self.owner, &self.sender, self.listing_title);
         let mut out = Vec::new();
         for locale in self.locales() {
@@ -187,8 +174,8 @@ impl ContactIntroduction<'_> {
                      Sans réponse, la mise en relation sera close et ses données effacées le {closes}.\n",
                     on = o.first_name,
                     sn = s.first_name,
-                    oc = contact(o),
-                    sc = contact(s),
+                    oc = o.reach(),
+                    sc = s.reach(),
                     confirm = self.confirm_url,
                     closes = self.closes_on,
                 ),
@@ -204,8 +191,8 @@ impl ContactIntroduction<'_> {
                      Without an answer, the introduction closes and its data is erased on {closes}.\n",
                     on = o.first_name,
                     sn = s.first_name,
-                    oc = contact(o),
-                    sc = contact(s),
+                    oc = o.reach(),
+                    sc = s.reach(),
                     confirm = self.confirm_url,
                     closes = self.closes_on,
                 ),
@@ -215,7 +202,7 @@ impl ContactIntroduction<'_> {
     }
 
     /// The copy for one recipient: the shared text, then that recipient's erase link.
-    pub fn render_for(&self, to: &ContactParty<'_>, erase_url: &str) -> OutgoingMail {
+    pub fn render_for(&self, to: &Party<'_>, erase_url: &str) -> OutgoingMail {
         let subject = self.subject();
         let erase = match to.locale {
             Locale::Fr => "Effacer toutes mes données Entraide",

@@ -109,13 +109,24 @@ impl SignIn<'_> {
     }
 }
 
-/// One party of an introduction, as the e-mail shows them to the other.
+/// One party of an introduction (of a match, or of a contact through the relay), as the e-mail shows
+/// them to the other.
 pub struct Party<'a> {
     pub email: &'a Email,
     pub first_name: &'a str,
     /// Only when the person opted in (docs/PRODUCT.md §3: a phone appears only inside the introduction).
     pub phone: Option<&'a str>,
     pub locale: Locale,
+}
+
+impl Party<'_> {
+    /// How to reach them: `First <address>`, and the phone if they gave one.
+    pub fn reach(&self) -> String {
+        match self.phone {
+            Some(phone) => format!("{} <{}>, {phone}", self.first_name, self.email.as_str()),
+            None => format!("{} <{}>", self.first_name, self.email.as_str()),
+        }
+    }
 }
 
 /// What kind of introduction message this is.
@@ -174,10 +185,6 @@ impl Introduction<'_> {
     /// The shared text, identical for both parties, without any erase link.
     pub fn shared_text(&self) -> String {
         let (r, v) = (&self.requester, &self.volunteer);
-        let contact = |p: &Party<'_>| match p.phone {
-            Some(phone) => format!("{} <{}>, {phone}", p.first_name, p.email.as_str()),
-            None => format!("{} <{}>", p.first_name, p.email.as_str()),
-        };
         let quoted = |s: &str, none: &str, fr: bool| match (s.trim(), fr) {
             ("", _) => none.to_owned(),
             (s, true) => format!("« {s} »"),
@@ -218,8 +225,8 @@ impl Introduction<'_> {
                         rd = quoted(self.request_details, "(pas de précision)", true),
                         av = if self.availability.trim().is_empty() { "non précisées" } else { self.availability.trim() },
                         od = quoted(self.offer_details, "(pas de précision)", true),
-                        rc = contact(r),
-                        vc = contact(v),
+                        rc = r.reach(),
+                        vc = v.reach(),
                         confirm = self.confirm_url,
                         decline = self.decline_url,
                         closes = self.closes_on,
@@ -253,8 +260,8 @@ impl Introduction<'_> {
                         rd = quoted(self.request_details, "(no details)", false),
                         av = if self.availability.trim().is_empty() { "not given" } else { self.availability.trim() },
                         od = quoted(self.offer_details, "(no details)", false),
-                        rc = contact(r),
-                        vc = contact(v),
+                        rc = r.reach(),
+                        vc = v.reach(),
                         confirm = self.confirm_url,
                         decline = self.decline_url,
                         closes = self.closes_on,

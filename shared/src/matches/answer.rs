@@ -71,7 +71,7 @@ pub async fn keep_open(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<Un
         s.insert(GSI1PK.into(), json!(reminder_partition(expires_at)));
     }
     if let PostKind::Listing(side) = kind {
-        let owner = crate::records::contact::listing_owner_item(post_id, member_id, side, expires_at);
+        let owner = crate::records::contact::listing_owner_item(post_id, member_id, side, expires_at)?;
         ops.push(WriteOp::Put { item: owner, cond: Cond::Always });
     }
     ops.push(WriteOp::Update { key, set: s, cond: Cond::Live });

@@ -55,7 +55,7 @@ pub(crate) async fn post_listing(deps: &Deps, member: &Member, side: Side, b: Ne
     let item = Item::new(Key::new(keys::member_pk(&member.id), format!("{}{}", side.sk_prefix(), listing.id)), attrs);
     // Who owns it, so that a member can contact it by its id without learning whose it is.
     let owner = WriteOp::Put {
-        item: crate::records::contact::listing_owner_item(&listing.id, &member.id, side, listing.expires_at),
+        item: crate::records::contact::listing_owner_item(&listing.id, &member.id, side, listing.expires_at)?,
         cond: Cond::Absent,
     };
     save_post(deps, member, item, listing.expires_at, now, vec![listed, owner]).await?;

@@ -49,12 +49,7 @@ pub struct Contact {
 impl Contact {
     /// The item a new contact is stored as, in the `CONTACTS#sent` index (oldest first).
     pub(crate) fn to_item(&self) -> Result<Item, AppError> {
-        let Value::Object(mut attrs) = serde_json::to_value(self).map_err(AppError::unexpected)? else {
-            unreachable!("a struct serialises to an object")
-        };
-        attrs.insert(ENTITY.into(), json!("contact"));
-        attrs.extend(index_attrs(self.status, self.created_at, &self.id));
-        Ok(Item::new(keys::contact(&self.id), attrs))
+        super::item_of(self, "contact", keys::contact(&self.id), index_attrs(self.status, self.created_at, &self.id))
     }
 
     /// The keys of both parties' references.
@@ -94,11 +89,9 @@ pub struct ListingOwner {
 pub const OWNER_GRACE: i64 = DAY;
 
 /// The owner pointer of a listing expiring at `listing_expires_at`.
-pub(crate) fn listing_owner_item(listing_id: &str, member_id: &str, side: Side, listing_expires_at: UnixTime) -> Item {
+pub(crate) fn listing_owner_item(listing_id: &str, member_id: &str, side: Side, listing_expires_at: UnixTime) -> Result<Item, AppError> {
     let owner = ListingOwner { member_id: member_id.to_owned(), side, listing_expires_at, expires_at: listing_expires_at + OWNER_GRACE };
-    let Ok(Value::Object(mut attrs)) = serde_json::to_value(&owner) else { unreachable!("a struct serialises to an object") };
-    attrs.insert(ENTITY.into(), json!("listing_owner"));
-    Item::new(keys::listing_owner(listing_id), attrs)
+    super::item_of(&owner, "listing_owner", keys::listing_owner(listing_id), [])
 }
 
 /// The count of contacts a member sent on one day.

@@ -58,12 +58,7 @@ pub struct Match {
 impl Match {
     /// The item a new match is stored as: the record, its entity tag and its place in the status index.
     pub(crate) fn to_item(&self) -> Result<Item, AppError> {
-        let Value::Object(mut attrs) = serde_json::to_value(self).map_err(AppError::unexpected)? else {
-            unreachable!("a struct serialises to an object")
-        };
-        attrs.insert(ENTITY.into(), json!("match"));
-        attrs.extend(index_attrs(self.status, self.created_at, &self.id));
-        Ok(Item::new(keys::matched(&self.id), attrs))
+        super::item_of(self, "match", keys::matched(&self.id), index_attrs(self.status, self.created_at, &self.id))
     }
 }
 

@@ -23,6 +23,21 @@ use crate::deps::Deps;
 use crate::error::AppError;
 use crate::store::Key;
 
+/// The item a record is stored as: its fields, its entity tag and `extra` attributes (index keys).
+pub(crate) fn item_of<T: serde::Serialize>(
+    record: &T,
+    entity: &str,
+    key: crate::store::Key,
+    extra: impl IntoIterator<Item = (String, serde_json::Value)>,
+) -> Result<crate::store::Item, AppError> {
+    let serde_json::Value::Object(mut attrs) = serde_json::to_value(record).map_err(AppError::unexpected)? else {
+        unreachable!("a record serialises to an object")
+    };
+    attrs.insert(crate::store::ENTITY.into(), serde_json::json!(entity));
+    attrs.extend(extra);
+    Ok(crate::store::Item::new(key, attrs))
+}
+
 /// The live item at `key`, read into its record type.
 pub(crate) async fn load<T: serde::de::DeserializeOwned>(deps: &Deps, key: &Key, now: UnixTime) -> Result<Option<T>, AppError> {
     match deps.store.get(key, now).await? {
