@@ -195,6 +195,8 @@ async fn decline_blocks_the_pair_and_a_report_reaches_the_moderators(app: TestAp
 
     // Report: the contact waits for a moderator, who sees the message and the sender's labels, no address.
     let reporter_target = someone(&app, 1).await;
+    let elsewhere = listing(&app, &someone(&app, 3).await, "Ailleurs").await;
+    assert_eq!(contact(&app, &reporter_target, &elsewhere, "Achetez mes cryptos, ici aussi !").await.0, 201);
     assert_eq!(contact(&app, &reporter_target, &id, "Achetez mes cryptos !").await.0, 201);
     let to_owner = mails_to(&app, OWNER.email).pop().unwrap();
     let (status, body) = follow(&app, &link(&to_owner, "report_contact")).await;
@@ -218,6 +220,8 @@ async fn decline_blocks_the_pair_and_a_report_reaches_the_moderators(app: TestAp
     assert_eq!(decide(moderator.clone(), "dismiss").await.1["error"]["code"], "not_found");
     let (status, body) = contact(&app, &reporter_target, &other, "Et ici ?").await;
     assert_eq!((status, body["error"]["code"].as_str()), (403, Some("suspended")), "{body}");
+    // Its other message, not accepted yet, went with it.
+    assert!(me(&app, &reporter_target).await["contacts"].as_array().unwrap().is_empty());
     assert!(!app.dump_text().await.contains("cryptos"));
 
     // A dismissed report puts the contact back before its owner, who can then accept it.

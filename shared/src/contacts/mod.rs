@@ -70,6 +70,34 @@ pub(crate) fn sender_hash(deps: &Deps, sender_id: &str) -> String {
     deps.email_hasher.hash(&format!("contact-block:{sender_id}"))
 }
 
+/// Withdraws every contact `sender_id` sent that its owner has not accepted yet (a suspended sender's
+/// other messages go with the one reported), one transaction each; returns how many went.
+pub(crate) async fn withdraw_waiting(deps: &Deps, sender_id: &str, now: UnixTime) -> Result<usize, AppError> {
+    use crate::store::{Cond, WriteOp};
+    let refs = deps
+        .store
+        .query_prefix(&keys::member_pk(sender_id), keys::CONTACT_SENT_PREFIX, now, crate::records::member::MAX_MEMBER_ITEMS)
+        .await?;
+    let mut withdrawn = 0;
+    for r in refs {
+        let Some(id) = r.attrs.get("contact_id").and_then(serde_json::Value::as_str) else { continue };
+        let Some(c) = load_contact(deps, id, now).await? else { continue };
+        if c.status == ContactStatus::Accepted {
+            continue;
+        }
+        let mut ops =
+            vec![WriteOp::Delete { key: keys::contact(id), cond: Cond::LiveWith(vec![("status".into(), serde_json::json!(c.status))]) }];
+        ops.extend(c.ref_keys().map(|key| WriteOp::Delete { key, cond: Cond::Always }));
+        match deps.store.transact(ops, now).await {
+            Ok(()) => withdrawn += 1,
+            // The owner answered meanwhile: that answer stands.
+            Err(crate::store::StoreError::Conflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(withdrawn)
+}
+
 /// The community's label in `locale`.
 fn community_label(code: &str, locale: crate::domain::Locale) -> String {
     Taxonomy::get().communities.iter().find(|c| c.code == code).map_or_else(

@@ -3,7 +3,7 @@
 //! (the same text for both), and the notice to a sender that the owner declined (no reason, nothing of
 //! the owner). The message is a person's text: HTML escapes it, so it is shown and never interpreted.
 
-use super::templates::{Party, escape_html};
+use super::templates::{Party, both_locales, escape_html};
 use super::{MailLink, OutgoingMail};
 use crate::domain::{Email, Locale};
 
@@ -139,7 +139,7 @@ pub struct ContactIntroduction<'a> {
 
 impl ContactIntroduction<'_> {
     fn locales(&self) -> Vec<Locale> {
-        if self.owner.locale == self.sender.locale { vec![self.owner.locale] } else { vec![Locale::Fr, Locale::En] }
+        both_locales(&self.owner, &self.sender)
     }
 
     pub fn subject(&self) -> String {

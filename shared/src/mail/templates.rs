@@ -162,9 +162,14 @@ pub struct Introduction<'a> {
     pub closes_on: &'a str,
 }
 
+/// The languages of a text two people both receive: theirs if they share one, else French then English.
+pub(crate) fn both_locales(a: &Party<'_>, b: &Party<'_>) -> Vec<Locale> {
+    if a.locale == b.locale { vec![a.locale] } else { vec![Locale::Fr, Locale::En] }
+}
+
 impl Introduction<'_> {
     fn locales(&self) -> Vec<Locale> {
-        if self.volunteer.locale == self.requester.locale { vec![self.volunteer.locale] } else { vec![Locale::Fr, Locale::En] }
+        both_locales(&self.volunteer, &self.requester)
     }
 
     /// The subject, the same for both.

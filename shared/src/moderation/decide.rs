@@ -106,7 +106,8 @@ pub async fn decide_perk(deps: &Deps, moderator: &Member, id: &str, decision: De
 }
 
 /// `POST /api/moderation/contacts/{id}`: dismiss a report (the contact waits for the owner's answer
-/// again) or suspend the sender (the contact goes; the sender can contact nobody for a year).
+/// again) or suspend the sender (the contact goes, with every other message of theirs not yet accepted;
+/// the sender can contact nobody for a year).
 pub async fn decide_contact(deps: &Deps, moderator: &Member, id: &str, decision: ContactDecision) -> Result<Outcome, AppError> {
     use crate::records::contact::{Contact, ContactStatus};
     if ulid::Ulid::from_string(id).is_err() {
@@ -136,6 +137,11 @@ pub async fn decide_contact(deps: &Deps, moderator: &Member, id: &str, decision:
         StoreError::Conflict => AppError::from(Refusal::AlreadyDecided(Decided::Contact)),
         e => e.into(),
     })?;
+    // A suspended sender's other messages that no owner has accepted yet go too.
+    if outcome == Outcome::Suspended {
+        let withdrawn = crate::contacts::withdraw_waiting(deps, &c.sender_id, now).await?;
+        info!(withdrawn, "a suspended sender's waiting contacts withdrawn");
+    }
     info!(contact_id = %id, moderator_id = %moderator.id, ?outcome, "reported contact decided");
     Ok(outcome)
 }
