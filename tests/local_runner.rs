@@ -350,6 +350,77 @@ async fn on_dynamodb_local_and_the_local_ses_a_match_is_introduced_confirmed_and
     assert_logs_are_clean(&logs, &secrets, "75012");
 }
 
+/// The masked relay through the real binary on the AWS adapters: a member contacts a listing; the
+/// owner's mail, as the local SES received it (subject, bodies, headers), holds no address of the
+/// sender; accept sends both the introduction through SES; confirm leaves nothing of the contact or of
+/// the sender in the table, and nothing of either in the logs.
+#[cfg(feature = "services")]
+#[tokio::test]
+async fn on_dynamodb_local_and_the_local_ses_a_contact_is_relayed_accepted_and_purged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (env, ses) = aws_env("relay", "ce");
+    let s = Server::start(dir.path(), &env);
+    let http = reqwest::Client::new();
+    let tag = ulid::Ulid::generate().to_string().to_lowercase();
+    let (owner, sender) = (format!("ombeline.{tag}@example.org"), format!("sixtine.{tag}@example.org"));
+    let mut secrets = Vec::new();
+    let mut sessions = Vec::new();
+    for (email, first_name) in [(&owner, "Ombeline"), (&sender, "Sixtine")] {
+        let body = json!({"email": email, "first_name": first_name, "postal_code": "44000", "community": "health",
+                          "phone": "06 98 76 54 32", "consent": true});
+        assert_eq!(http.post(s.url("/api/register")).json(&body).send().await.unwrap().status(), 202);
+        let verify = links(&http, &s, email, Some(&ses)).await.into_iter().find(|(k, _)| k == "verify").unwrap().1;
+        let answer: Value = http.post(s.url("/api/confirm")).json(&json!({ "token": verify })).send().await.unwrap().json().await.unwrap();
+        let session = answer["session"].as_str().unwrap().to_owned();
+        secrets.extend([email.clone(), first_name.to_owned(), verify, session.clone()]);
+        sessions.push(session);
+    }
+    let listing = json!({"kind": "listing", "domain": "associatif", "postal_code": "44000", "title": "Colis du samedi",
+                         "text": "Nous cherchons des bras le samedi matin pour préparer les colis."});
+    let r = http.post(s.url("/api/requests")).bearer_auth(&sessions[0]).json(&listing).send().await.unwrap();
+    let listing_id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let message = "Je peux venir samedi, gilet orange";
+    let r = http
+        .post(s.url(&format!("/api/listings/{listing_id}/contact")))
+        .bearer_auth(&sessions[1])
+        .json(&json!({ "message": message }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    // The whole raw message SES holds for the owner: not a trace of the sender's address or phone.
+    let store: Value = http.get(format!("{ses}/store")).send().await.unwrap().json().await.unwrap();
+    let to_owner = store["emails"].as_array().unwrap().iter().rev().find(|m| m["destination"]["to"][0] == owner.as_str()).unwrap();
+    let raw = to_owner.to_string();
+    assert!(raw.contains("gilet orange") && raw.contains("Sixtine"), "{raw}");
+    for secret in [sender.as_str(), "sixtine.", "98 76 54 32", "+33698765432"] {
+        assert!(!raw.contains(secret), "the owner's mail in SES holds {secret:?}: {raw}");
+    }
+    // Its first link is *accept*; both then get the introduction through SES, with both addresses.
+    let text = to_owner["body"]["text"].as_str().unwrap();
+    let accept = text.lines().find(|l| l.contains("/link#")).map(fragment).unwrap();
+    let answer: Value = http.post(s.url("/api/confirm")).json(&json!({ "token": accept })).send().await.unwrap().json().await.unwrap();
+    assert_eq!(answer["action"], "contact_accepted", "{answer}");
+    let intro = |to: String| {
+        let (http, ses) = (&http, &ses);
+        async move { ses_mails(http, ses, &to).await.into_iter().rev().find(|(subject, _)| subject.contains("Mise en relation")).unwrap().1 }
+    };
+    let (to_owner, to_sender) = (intro(owner.clone()).await, intro(sender.clone()).await);
+    for text in [&to_owner, &to_sender] {
+        assert!(text.contains(owner.as_str()) && text.contains(sender.as_str()), "{text}");
+    }
+    let confirm = to_sender.lines().find(|l| l.contains("/link#") && !l.contains("Effacer")).map(fragment).unwrap();
+    let answer: Value = http.post(s.url("/api/confirm")).json(&json!({ "token": confirm })).send().await.unwrap().json().await.unwrap();
+    assert_eq!(answer["action"], "contact_confirmed", "{answer}");
+    let after = dump(dir.path(), &env);
+    for gone in [message, sender.as_str(), "Sixtine", "CONTACT#", "CONTACT_SENT#", "CONTACT_IN#"] {
+        assert!(!after.contains(gone), "{gone} is still in the table:\n{after}");
+    }
+    secrets.extend([message.to_owned(), accept, confirm]);
+    let logs = s.stop();
+    assert_logs_are_clean(&logs, &secrets, "44000");
+}
+
 /// `kill -9` in the middle of a burst of offers: every offer the server acknowledged is in the store
 /// afterwards (the embedded store answers a write only once the group it was committed with is on disk).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
