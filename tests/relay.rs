@@ -312,6 +312,24 @@ async fn every_limit_holds_inside_the_write(app: TestApp) {
     assert_eq!(answers.iter().filter(|(s, _)| *s == 201).count(), 20, "{answers:?}");
     assert!(answers.iter().filter(|(s, _)| *s != 201).all(|(s, b)| *s == 409 && b["error"]["code"] == "listing_busy"), "{answers:?}");
 
+    // A sender many owners declined lately may send no more (and their partition stays bounded).
+    let declined = someone(&app, 600).await;
+    let declined_id = me(&app, &declined).await["profile"]["id"].as_str().unwrap().to_owned();
+    let now = shared::clock::Clock::now(app.t.clock.as_ref());
+    for chunk in (0..shared::contacts::MAX_DECLINES_HELD).collect::<Vec<_>>().chunks(50) {
+        let ops = chunk
+            .iter()
+            .map(|n| {
+                let attrs = serde_json::Map::from_iter([("expires_at".to_owned(), json!(now + 30 * DAY))]);
+                let item = shared::store::Item::new(shared::records::keys::contact_block(&declined_id, &format!("h{n}")), attrs);
+                shared::store::WriteOp::Put { item, cond: shared::store::Cond::Absent }
+            })
+            .collect();
+        app.t.deps.store.transact(ops, now).await.unwrap();
+    }
+    let (s, body) = contact(&app, &declined, &busy, "Encore un").await;
+    assert_eq!((s, body["error"]["code"].as_str()), (403, Some("too_many_declines")), "{body}");
+
     // An expired listing: 410 for a day, then unknown.
     app.t.clock.advance(30 * DAY + 3_600);
     let late = someone(&app, 500).await;

@@ -185,6 +185,8 @@ pub enum Refusal {
     TooManyContacts,
     /// The listing has the most contacts waiting for its owner's answer.
     ListingBusy,
+    /// So many owners declined this member's contacts lately that they may send no more for now.
+    TooManyDeclines,
     /// A contact already answered, confirmed or expired.
     ContactClosed,
 }
@@ -220,7 +222,7 @@ impl Refusal {
         use Refusal::*;
         match self {
             MissingSession | SessionExpired | SessionRevoked | InvalidToken | WrongPurpose => 401,
-            NotModerator | Suspended | ContactDeclined => 403,
+            NotModerator | Suspended | ContactDeclined | TooManyDeclines => 403,
             NotFound(_) => 404,
             TooManyOpenPosts | TooManyPerks | AlreadyDecided(_) | OfferFull | ConcurrentChange | AlreadyContacted | ListingBusy => 409,
             LinkUsed | LinkExpired | RegistrationExpired | PlatformClosed | MatchClosed | PostClosed | ListingExpired | ContactClosed => {
@@ -259,6 +261,7 @@ impl Refusal {
             AlreadyContacted => "already_contacted",
             TooManyContacts => "too_many_contacts",
             ListingBusy => "listing_busy",
+            TooManyDeclines => "too_many_declines",
             ContactClosed => "contact_closed",
         }
     }
@@ -299,6 +302,7 @@ impl Refusal {
             AlreadyContacted => "you already have a message waiting on this listing",
             TooManyContacts => "you have sent 10 messages today; try again tomorrow",
             ListingBusy => "this listing already has 20 messages waiting for an answer; try again later",
+            TooManyDeclines => "many members declined your messages lately; you cannot send more for now",
             ContactClosed => "this contact is already answered, confirmed or expired",
         }
     }

@@ -1,6 +1,6 @@
 //! The owner's answers by link (accept, decline, report) and either party's confirmation.
 
-use super::{BLOCK_TTL, INTRODUCED_TTL, closed, load_contact, sender_hash};
+use super::{BLOCK_TTL, INTRODUCED_TTL, closed, load_contact, owner_hash};
 use crate::clock::{UnixTime, day_of};
 use crate::deps::Deps;
 use crate::error::AppError;
@@ -119,7 +119,7 @@ pub async fn decline(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<(), 
     ops.extend(c.ref_keys().map(|key| WriteOp::Delete { key, cond: Cond::Always }));
     let block = Map::from_iter([("entity".to_owned(), json!("contact_block")), (EXPIRES_AT.to_owned(), json!(now + BLOCK_TTL))]);
     ops.push(WriteOp::Put {
-        item: Item::new(keys::contact_block(&c.owner_id, &sender_hash(deps, &c.sender_id)), block),
+        item: Item::new(keys::contact_block(&c.sender_id, &owner_hash(deps, &c.owner_id)), block),
         cond: Cond::Always,
     });
     ops.push(used_link_op(claims));

@@ -50,7 +50,10 @@ pub const MAX_OPEN_CONTACTS_PER_LISTING: usize = 20;
 /// The longest message, in characters.
 pub const MAX_MESSAGE: usize = 1_000;
 /// How long an owner's decline keeps the sender from contacting them again.
-pub const BLOCK_TTL: i64 = 180 * DAY;
+pub const BLOCK_TTL: i64 = 90 * DAY;
+/// Declines a sender may hold (over [`BLOCK_TTL`]) and still send contacts: someone this many members
+/// turned down is refused more, and their partition (which export and erasure read whole) stays bounded.
+pub const MAX_DECLINES_HELD: usize = 100;
 /// How long a moderator's suspension lasts.
 pub const SUSPENSION_TTL: i64 = 365 * DAY;
 
@@ -65,9 +68,10 @@ pub(crate) fn closed() -> AppError {
     AppError::from(Refusal::ContactClosed)
 }
 
-/// The keyed hash an owner's block names a sender by: the owner's partition never holds the sender's id.
-pub(crate) fn sender_hash(deps: &Deps, sender_id: &str) -> String {
-    deps.email_hasher.hash(&format!("contact-block:{sender_id}"))
+/// The keyed hash a sender's block names the owner who declined them by: the sender's partition never
+/// holds the owner's id.
+pub(crate) fn owner_hash(deps: &Deps, owner_id: &str) -> String {
+    deps.email_hasher.hash(&format!("contact-block:{owner_id}"))
 }
 
 /// Withdraws every contact `sender_id` sent that its owner has not accepted yet (a suspended sender's

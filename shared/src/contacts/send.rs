@@ -1,6 +1,6 @@
 //! `POST /api/listings/{id}/contact`: a signed-in member answers a listing; its owner gets the message.
 
-use super::{CONTACT_TTL, MAX_CONTACTS_PER_DAY, MAX_MESSAGE, MAX_OPEN_CONTACTS_PER_LISTING, owner_mail, sender_hash};
+use super::{CONTACT_TTL, MAX_CONTACTS_PER_DAY, MAX_DECLINES_HELD, MAX_MESSAGE, MAX_OPEN_CONTACTS_PER_LISTING, owner_hash, owner_mail};
 use crate::clock::{DAY, UnixTime, day_of, rfc3339};
 use crate::deps::Deps;
 use crate::domain::text;
@@ -8,7 +8,7 @@ use crate::error::{AppError, Missing, Refusal};
 use crate::records::contact::{Contact, ContactStatus, DayCount, ListingOwner, contact_ref_item};
 use crate::records::keys;
 use crate::records::load;
-use crate::records::member::Member;
+use crate::records::member::{MAX_MEMBER_ITEMS, Member};
 use crate::records::post::{Listing, PostKind};
 use crate::stats::{self, Metric};
 use crate::store::{Cond, EXPIRES_AT, Item, StoreError, WriteOp};
@@ -42,7 +42,8 @@ const TRIES: u32 = MAX_CONTACTS_PER_DAY as u32 + 10;
 ///
 /// Refusals: `400 invalid_id`, `422` for the message, `403 suspended`, `404 not_found` (no such
 /// listing, or withdrawn), `410 listing_expired`, `422 own_listing`, `403 contact_declined`,
-/// `409 already_contacted`, `429 too_many_contacts`, `409 listing_busy`, `410 platform_closed`.
+/// `409 already_contacted`, `429 too_many_contacts`, `409 listing_busy`, `403 too_many_declines`,
+/// `410 platform_closed`.
 #[instrument(skip_all, fields(member_id = %sender.id))]
 pub async fn contact_listing(deps: &Deps, sender: &Member, listing_id: &str, body: NewContact) -> Result<ContactSent, AppError> {
     if ulid::Ulid::from_string(listing_id).is_err() {
@@ -112,9 +113,13 @@ async fn prepare(deps: &Deps, sender_id: &str, listing_id: &str, message: &str, 
     let listing_item = deps.store.get(&listing_key, now).await?.ok_or_else(not_found)?;
     let listing: Listing = listing_item.parse()?;
     let owner: Member = load(deps, &keys::member(&pointer.member_id), now).await?.ok_or_else(not_found)?;
-    let block = keys::contact_block(&owner.id, &sender_hash(deps, sender_id));
+    let block = keys::contact_block(sender_id, &owner_hash(deps, &owner.id));
     if deps.store.get(&block, now).await?.is_some() {
         return Err(Refusal::ContactDeclined.into());
+    }
+    let declines = deps.store.count_prefix(&keys::member_pk(sender_id), keys::BLOCK_PREFIX, now, MAX_MEMBER_ITEMS).await?;
+    if declines >= MAX_DECLINES_HELD {
+        return Err(Refusal::TooManyDeclines.into());
     }
     let sent_ref = keys::contact_sent(sender_id, listing_id);
     if deps.store.get(&sent_ref, now).await?.is_some() {
@@ -126,10 +131,8 @@ async fn prepare(deps: &Deps, sender_id: &str, listing_id: &str, message: &str, 
     if sent_today >= MAX_CONTACTS_PER_DAY {
         return Err(Refusal::TooManyContacts.into());
     }
-    let waiting = deps
-        .store
-        .count_prefix(&keys::member_pk(&owner.id), &keys::contacts_received_prefix(listing_id), now, MAX_OPEN_CONTACTS_PER_LISTING + 1)
-        .await?;
+    let waiting =
+        deps.store.count_prefix(&keys::member_pk(&owner.id), &keys::contacts_received_prefix(listing_id), now, MAX_MEMBER_ITEMS).await?;
     if waiting >= MAX_OPEN_CONTACTS_PER_LISTING {
         return Err(Refusal::ListingBusy.into());
     }

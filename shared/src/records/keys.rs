@@ -16,7 +16,7 @@
 //! | the sender's reference to their open contact of a listing | `MEMBER#<sender>` | `CONTACT_SENT#<listing>` | yes, `expires_at` |
 //! | the owner's reference to a contact received | `MEMBER#<owner>` | `CONTACT_IN#<listing>#<contact>` | yes, `expires_at` |
 //! | contacts a member sent on one day | `MEMBER#<member>` | `CONTACTS_ON#<yyyy-mm-dd>` | a count, `expires_at` |
-//! | a sender an owner declined (keyed hash of the sender's id) | `MEMBER#<owner>` | `BLOCK#<HMAC-SHA256(sender id) hex>` | linkable only with the secret, `expires_at` |
+//! | an owner who declined this sender (keyed hash of the owner's id) | `MEMBER#<sender>` | `BLOCKED_BY#<HMAC-SHA256(owner id) hex>` | linkable only with the secret, `expires_at` |
 //! | a member suspended from contacting | `MEMBER#<member>` | `SUSPENDED` | yes, `expires_at` |
 //! | statistics counter | `STATS` | `DAY#<yyyy-mm-dd>#<metric>#<shard>` | no: counts only, never expires |
 //! | statistics tally (one event, until folded into a counter) | `TALLY#<0–15>` | `<yyyy-mm-dd>#<metric>#<sequence><random>` | no: counts only, folded within a minute |
@@ -138,8 +138,8 @@ pub const CONTACT_SENT_PREFIX: &str = "CONTACT_SENT#";
 pub const CONTACT_IN_PREFIX: &str = "CONTACT_IN#";
 /// The count of contacts a member sent on one day (`CONTACTS_ON#<day>`).
 pub const CONTACTS_ON_PREFIX: &str = "CONTACTS_ON#";
-/// A sender an owner declined (`BLOCK#<keyed hash>`).
-pub const BLOCK_PREFIX: &str = "BLOCK#";
+/// An owner who declined this member's contact (`BLOCKED_BY#<keyed hash>`).
+pub const BLOCK_PREFIX: &str = "BLOCKED_BY#";
 /// The marker of a member suspended from contacting anyone.
 pub const SUSPENDED: &str = "SUSPENDED";
 
@@ -173,9 +173,10 @@ pub fn contacts_on(member_id: &str, day: &str) -> Key {
     Key::new(member_pk(member_id), format!("{CONTACTS_ON_PREFIX}{day}"))
 }
 
-/// A sender (by the keyed hash of their member id) whom an owner declined.
-pub fn contact_block(owner_id: &str, sender_hash: &str) -> Key {
-    Key::new(member_pk(owner_id), format!("{BLOCK_PREFIX}{sender_hash}"))
+/// In a sender's partition, an owner (by the keyed hash of their member id) who declined them: it lives
+/// with the sender, whose own rate of contacts bounds how many there can be.
+pub fn contact_block(sender_id: &str, owner_hash: &str) -> Key {
+    Key::new(member_pk(sender_id), format!("{BLOCK_PREFIX}{owner_hash}"))
 }
 
 /// The marker of a member suspended from contacting.
@@ -287,7 +288,7 @@ mod tests {
         assert_eq!(k(contact_sent("M", "L")), "MEMBER#M|CONTACT_SENT#L");
         assert_eq!(k(contact_received("M", "L", "C")), "MEMBER#M|CONTACT_IN#L#C");
         assert_eq!(k(contacts_on("M", "2027-01-15")), "MEMBER#M|CONTACTS_ON#2027-01-15");
-        assert_eq!(k(contact_block("M", "h")), "MEMBER#M|BLOCK#h");
+        assert_eq!(k(contact_block("M", "h")), "MEMBER#M|BLOCKED_BY#h");
         assert_eq!(k(suspended("M")), "MEMBER#M|SUSPENDED");
         assert_eq!(contacts_in("sent"), "CONTACTS#sent");
         assert_eq!(k(stats_counter("2027-01-15", "confirmed", 3)), "STATS|DAY#2027-01-15#confirmed#3");
