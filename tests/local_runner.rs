@@ -427,7 +427,9 @@ async fn on_dynamodb_local_and_the_local_ses_a_contact_is_relayed_accepted_and_p
 async fn every_acknowledged_offer_survives_a_kill_in_the_middle_of_a_burst() {
     use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
     let dir = tempfile::tempdir().unwrap();
-    let http = reqwest::Client::new();
+    // Every request has a deadline: a request the kill leaves waiting in the client's connection pool
+    // ends as lost instead of waiting for ever (a test once hung here for minutes after the kill).
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
     let s = Server::start(dir.path(), &[]);
     let mut sessions = Vec::new();
     for n in 0..16 {
