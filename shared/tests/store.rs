@@ -334,6 +334,67 @@ mod checks {
         assert_eq!(got.attrs["total"], json!(11));
     }
 
+    /// A counter limited by its own condition (`claimed < 10`): however many write at once, it stops at
+    /// the limit, each write counts once, an absent counter is 0, and a decrement gives room back.
+    pub async fn an_increment_holds_its_limit_under_concurrency(s: Arc<dyn ItemStore>) {
+        let k = Key::new("T#1", "PERK");
+        s.transact(vec![put(item("T#1", "PERK", json!({"status": "approved", "expires_at": NOW + 600})), Cond::Absent)], NOW)
+            .await
+            .unwrap();
+        let below = |limit: i64| Cond::LiveBelow { equal: vec![("status".into(), json!("approved"))], counter: "claimed".into(), limit };
+        let take = |limit: i64| WriteOp::Increment { key: k.clone(), counter: "claimed".into(), by: 1, cond: below(limit) };
+        // The wrong status, or an expired item: refused.
+        let wrong = WriteOp::Increment {
+            key: k.clone(),
+            counter: "claimed".into(),
+            by: 1,
+            cond: Cond::LiveBelow { equal: vec![("status".into(), json!("pending"))], counter: "claimed".into(), limit: 10 },
+        };
+        assert!(matches!(s.transact(vec![wrong], NOW).await, Err(StoreError::Conflict)));
+        assert!(matches!(s.transact(vec![take(10)], NOW + 600).await, Err(StoreError::Conflict)));
+        assert!(matches!(s.transact(vec![take(0)], NOW).await, Err(StoreError::Conflict)), "an absent counter is 0, not below 0");
+        let tasks: Vec<_> = (0..30)
+            .map(|_| {
+                let (s, k) = (s.clone(), k.clone());
+                tokio::spawn(async move {
+                    loop {
+                        let op = WriteOp::Increment {
+                            key: k.clone(),
+                            counter: "claimed".into(),
+                            by: 1,
+                            cond: Cond::LiveBelow {
+                                equal: vec![("status".into(), json!("approved"))],
+                                counter: "claimed".into(),
+                                limit: 10,
+                            },
+                        };
+                        match s.transact(vec![op], NOW).await {
+                            Ok(()) => return true,
+                            // Full, or another writer of the item won this time (DynamoDB): read and see.
+                            Err(StoreError::Conflict) => {
+                                let got = s.get(&k, NOW).await.unwrap().unwrap();
+                                if got.attrs.get("claimed").and_then(Value::as_i64).unwrap_or(0) >= 10 {
+                                    return false;
+                                }
+                            }
+                            Err(e) => panic!("unexpected {e}"),
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for t in tasks {
+            won += usize::from(t.await.unwrap());
+        }
+        assert_eq!(won, 10);
+        let got = s.get(&k, NOW).await.unwrap().unwrap();
+        assert_eq!((got.attrs["claimed"].clone(), got.attrs["status"].clone()), (json!(10), json!("approved")), "other attributes kept");
+        s.transact(vec![WriteOp::Increment { key: k.clone(), counter: "claimed".into(), by: -1, cond: Cond::Live }], NOW).await.unwrap();
+        s.transact(vec![take(10)], NOW).await.unwrap();
+        assert!(matches!(s.transact(vec![take(10)], NOW).await, Err(StoreError::Conflict)));
+    }
+
     /// Hundreds of transactions at once, of every kind, some of them bound to fail: each gets its own
     /// outcome, and the store holds exactly what was acknowledged (the embedded store commits them in
     /// groups, each in its own savepoint).
@@ -425,6 +486,7 @@ conformance!(
     the_index_lists_live_items_by_index_key_across_partitions,
     dump_shows_everything_physically_present,
     counters_add_up_and_only_with_their_transaction,
+    an_increment_holds_its_limit_under_concurrency,
     a_burst_of_writes_keeps_each_outcome,
 );
 

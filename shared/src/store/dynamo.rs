@@ -121,16 +121,24 @@ fn condition(cond: &Cond, now: UnixTime) -> Result<Option<Expr>, StoreError> {
             values.insert(":now".into(), AttributeValue::N(now.to_string()));
             "attribute_not_exists(#pk) OR #exp <= :now".to_owned()
         }
-        Cond::Live | Cond::LiveWith(_) => {
+        Cond::Live | Cond::LiveWith(_) | Cond::LiveBelow { .. } => {
             names.insert("#exp".into(), super::EXPIRES_AT.into());
             values.insert(":now".into(), AttributeValue::N(now.to_string()));
             let mut text = "attribute_exists(#pk) AND (attribute_not_exists(#exp) OR #exp > :now)".to_owned();
-            if let Cond::LiveWith(pairs) = cond {
-                for (i, (name, v)) in pairs.iter().enumerate() {
-                    names.insert(format!("#c{i}"), name.clone());
-                    values.insert(format!(":c{i}"), value(v)?);
-                    text.push_str(&format!(" AND #c{i} = :c{i}"));
-                }
+            let pairs = match cond {
+                Cond::LiveWith(pairs) | Cond::LiveBelow { equal: pairs, .. } => pairs.as_slice(),
+                _ => &[],
+            };
+            for (i, (name, v)) in pairs.iter().enumerate() {
+                names.insert(format!("#c{i}"), name.clone());
+                values.insert(format!(":c{i}"), value(v)?);
+                text.push_str(&format!(" AND #c{i} = :c{i}"));
+            }
+            if let Cond::LiveBelow { counter, limit, .. } = cond {
+                names.insert("#below".into(), counter.clone());
+                values.insert(":limit".into(), AttributeValue::N(limit.to_string()));
+                // An absent counter is 0: below any positive limit, and below no other.
+                text.push_str(if *limit > 0 { " AND (attribute_not_exists(#below) OR #below < :limit)" } else { " AND #below < :limit" });
             }
             text
         }
@@ -308,6 +316,25 @@ impl DynamoStore {
                 TransactWriteItem::builder().update(b.build().map_err(build)?).build()
             }
             WriteOp::Add { .. } => return Ok(TransactWriteItem::builder().build()),
+            WriteOp::Increment { key, counter, by, .. } => {
+                if counter == "pk" || counter == "sk" {
+                    return Err(StoreError::Other("an update cannot change a key".into()));
+                }
+                let (mut names, mut values) = expr.as_ref().map(|e| (e.names.clone(), e.values.clone())).unwrap_or_default();
+                names.insert("#inc".into(), counter.clone());
+                values.insert(":inc".into(), AttributeValue::N(by.to_string()));
+                values.insert(":inc0".into(), AttributeValue::N("0".into()));
+                let mut b = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key_attrs(key)))
+                    .update_expression("SET #inc = if_not_exists(#inc, :inc0) + :inc")
+                    .set_expression_attribute_names(Some(names))
+                    .set_expression_attribute_values(Some(values));
+                if let Some(e) = expr {
+                    b = b.condition_expression(e.text);
+                }
+                TransactWriteItem::builder().update(b.build().map_err(build)?).build()
+            }
             // A check, or an update with nothing to set: DynamoDB needs a condition for a check.
             WriteOp::Check { key, .. } | WriteOp::Update { key, .. } => {
                 let Some(e) = expr else {

@@ -85,6 +85,10 @@ pub enum Cond {
     Live,
     /// The item exists, has not expired, and each attribute equals the given value.
     LiveWith(Vec<(String, Value)>),
+    /// The item exists, has not expired, each attribute of `equal` equals its value, and the number
+    /// `counter` (0 when absent) is below `limit`: a limit many writers can approach at once without
+    /// conflicting, as `claimed < quantity` for tickets.
+    LiveBelow { equal: Vec<(String, Value)>, counter: String, limit: i64 },
 }
 
 /// One write in a transaction.
@@ -102,6 +106,10 @@ pub enum WriteOp {
     /// Adds to numeric counters, creating the item and any missing counter at zero (no condition):
     /// the anonymous statistics, incremented in the same transaction as the event they count.
     Add { key: Key, counters: Vec<(String, i64)> },
+    /// Adds `by` (which may be negative) to the number `counter` of an item (0 when absent), on a
+    /// condition: the write of a counter whose limit is checked by the condition itself, not by a value
+    /// read before ([`Cond::LiveBelow`]).
+    Increment { key: Key, counter: String, by: i64, cond: Cond },
 }
 
 static NO_CONDITION: Cond = Cond::Always;
@@ -109,7 +117,11 @@ static NO_CONDITION: Cond = Cond::Always;
 impl WriteOp {
     pub fn cond(&self) -> &Cond {
         match self {
-            WriteOp::Put { cond, .. } | WriteOp::Update { cond, .. } | WriteOp::Delete { cond, .. } | WriteOp::Check { cond, .. } => cond,
+            WriteOp::Put { cond, .. }
+            | WriteOp::Update { cond, .. }
+            | WriteOp::Delete { cond, .. }
+            | WriteOp::Check { cond, .. }
+            | WriteOp::Increment { cond, .. } => cond,
             WriteOp::Add { .. } => &NO_CONDITION,
         }
     }
@@ -117,7 +129,11 @@ impl WriteOp {
     pub fn key(&self) -> &Key {
         match self {
             WriteOp::Put { item, .. } => &item.key,
-            WriteOp::Update { key, .. } | WriteOp::Delete { key, .. } | WriteOp::Check { key, .. } | WriteOp::Add { key, .. } => key,
+            WriteOp::Update { key, .. }
+            | WriteOp::Delete { key, .. }
+            | WriteOp::Check { key, .. }
+            | WriteOp::Add { key, .. }
+            | WriteOp::Increment { key, .. } => key,
         }
     }
 }
@@ -336,5 +352,8 @@ pub(crate) fn cond_holds(cond: &Cond, current: Option<&Item>, now: UnixTime) -> 
         Cond::Absent => live.is_none(),
         Cond::Live => live.is_some(),
         Cond::LiveWith(pairs) => live.is_some_and(|i| pairs.iter().all(|(k, v)| i.attrs.get(k) == Some(v))),
+        Cond::LiveBelow { equal, counter, limit } => live.is_some_and(|i| {
+            equal.iter().all(|(k, v)| i.attrs.get(k) == Some(v)) && i.attrs.get(counter).and_then(Value::as_i64).unwrap_or(0) < *limit
+        }),
     }
 }

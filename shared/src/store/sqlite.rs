@@ -407,6 +407,12 @@ impl ItemStore for SqliteStore {
                                 .map_err(err)?;
                         }
                         WriteOp::Check { .. } => {}
+                        WriteOp::Increment { key, counter, by, .. } => {
+                            let mut item = current.unwrap_or_else(|| Item::new(key.clone(), Map::new()));
+                            let was = item.attrs.get(counter).and_then(serde_json::Value::as_i64).unwrap_or(0);
+                            item.attrs.insert(counter.clone(), serde_json::json!(was + by));
+                            save(tx, &item)?;
+                        }
                         WriteOp::Add { key, counters } => {
                             let mut item = current.unwrap_or_else(|| Item::new(key.clone(), Map::new()));
                             for (k, by) in counters {
