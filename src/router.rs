@@ -157,6 +157,8 @@ async fn serve_api(state: &AppState, req: Request<AxumBody>, path: String, start
         Function::Moderate => moderate::handler::handle(deps, lambda_req).await,
         Function::Stats => stats::handler::handle(deps, lambda_req).await,
         Function::ContactListing => contact_listing::handler::handle(deps, lambda_req).await,
+        Function::ClaimTicket => claim_ticket::handler::handle(deps, lambda_req).await,
+        Function::ReturnTicket => return_ticket::handler::handle(deps, lambda_req).await,
     };
     let (parts, body) = resp.into_parts();
     tracing::info!(

@@ -54,6 +54,8 @@ struct Fixture {
     perk_id: String,
     listing_id: String,
     reported_contact_id: String,
+    ticket_perk_id: String,
+    ticket_id: String,
     secrets: Vec<String>,
 }
 
@@ -107,6 +109,13 @@ async fn fixture(deps: &Deps, outbox: &Outbox) -> Fixture {
             .id;
     let report = shared::testing::latest_link(&outbox.list().unwrap(), "request.runtime@example.org", "report_contact").unwrap();
     shared::confirm::follow_link(deps, &report).await.unwrap();
+    // A perk with tickets, approved, and one ticket of it: the return event gives it back, the claim
+    // event claims it again.
+    let tickets = json!({"kind": "perk", "business_name": "Théâtre du Canal", "postal_code": "75011", "category": "leisure",
+                         "perk": "Deux places", "communities": ["health"], "quantity": 5});
+    let ticket_perk_id = shared::posts::post_offer(deps, &m, tickets.try_into().unwrap()).await.unwrap().id;
+    shared::moderation::decide_perk(deps, &m, &ticket_perk_id, shared::moderation::Decision::Approve).await.unwrap();
+    let ticket_id = shared::tickets::claim(deps, &m, &ticket_perk_id).await.unwrap().id;
     // A fresh verify link for the confirm event.
     shared::members::register(
         deps,
@@ -136,7 +145,20 @@ async fn fixture(deps: &Deps, outbox: &Outbox) -> Fixture {
         message.into(),
         report,
     ];
-    Fixture { session, other_session, link, offer_id, request_id, match_id, perk_id, listing_id, reported_contact_id, secrets }
+    Fixture {
+        session,
+        other_session,
+        link,
+        offer_id,
+        request_id,
+        match_id,
+        perk_id,
+        listing_id,
+        reported_contact_id,
+        ticket_perk_id,
+        ticket_id,
+        secrets,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -190,6 +212,8 @@ async fn every_function_answers_its_sample_events_through_the_runtime_interface(
         ("moderate", "moderation-run", vec![("REPLACE_WITH_A_SESSION", s)], 200),
         ("moderate", "moderation-contact", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.reported_contact_id)], 200),
         ("contact-listing", "contact-listing", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.listing_id)], 201),
+        ("return-ticket", "return-ticket", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.ticket_id)], 200),
+        ("claim-ticket", "claim-ticket", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.ticket_perk_id)], 201),
         ("withdraw", "withdraw-offer", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.offer_id)], 200),
         ("withdraw", "withdraw-request", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.request_id)], 200),
         ("me", "me-delete", vec![("REPLACE_WITH_A_SESSION", &f.other_session)], 200),

@@ -187,6 +187,14 @@ pub enum Refusal {
     ListingBusy,
     /// So many owners declined this member's contacts lately that they may send no more for now.
     TooManyDeclines,
+    /// Every ticket of the perk is claimed.
+    SoldOut,
+    /// The member already holds a ticket for this perk.
+    AlreadyClaimed,
+    /// A perk without a quantity has no tickets to claim.
+    NoTickets,
+    /// The member already holds the most tickets.
+    TooManyClaims,
     /// A contact already answered, confirmed or expired.
     ContactClosed,
 }
@@ -206,6 +214,10 @@ pub enum Missing {
     Listing,
     /// No reported contact with this id.
     ReportedContact,
+    /// No listed perk with this id.
+    ListedPerk,
+    /// No ticket with this id among the caller's.
+    OwnClaim,
 }
 
 /// What a [`Refusal::AlreadyDecided`] was about.
@@ -224,11 +236,12 @@ impl Refusal {
             MissingSession | SessionExpired | SessionRevoked | InvalidToken | WrongPurpose => 401,
             NotModerator | Suspended | ContactDeclined | TooManyDeclines => 403,
             NotFound(_) => 404,
-            TooManyOpenPosts | TooManyPerks | AlreadyDecided(_) | OfferFull | ConcurrentChange | AlreadyContacted | ListingBusy => 409,
+            TooManyOpenPosts | TooManyPerks | AlreadyDecided(_) | OfferFull | ConcurrentChange | AlreadyContacted | ListingBusy
+            | SoldOut | AlreadyClaimed | TooManyClaims => 409,
             LinkUsed | LinkExpired | RegistrationExpired | PlatformClosed | MatchClosed | PostClosed | ListingExpired | ContactClosed => {
                 410
             }
-            OwnListing => 422,
+            OwnListing | NoTickets => 422,
             TooManyContacts => 429,
         }
     }
@@ -262,6 +275,10 @@ impl Refusal {
             TooManyContacts => "too_many_contacts",
             ListingBusy => "listing_busy",
             TooManyDeclines => "too_many_declines",
+            SoldOut => "sold_out",
+            AlreadyClaimed => "already_claimed",
+            NoTickets => "no_tickets",
+            TooManyClaims => "too_many_claims",
             ContactClosed => "contact_closed",
         }
     }
@@ -285,6 +302,8 @@ impl Refusal {
             NotFound(Missing::OwnPost) => "no such offer or request of yours",
             NotFound(Missing::Listing) => "no published listing with this id",
             NotFound(Missing::ReportedContact) => "no reported contact with this id",
+            NotFound(Missing::ListedPerk) => "no listed perk with this id",
+            NotFound(Missing::OwnClaim) => "no such ticket of yours",
             PlatformClosed => "the platform has closed; no data is collected any more",
             TooManyOpenPosts => "you already have 20 open offers and requests; withdraw one first",
             TooManyPerks => "you already reference 100 perks; withdraw one first",
@@ -303,6 +322,10 @@ impl Refusal {
             TooManyContacts => "you have sent 10 messages today; try again tomorrow",
             ListingBusy => "this listing already has 20 messages waiting for an answer; try again later",
             TooManyDeclines => "many members declined your messages lately; you cannot send more for now",
+            SoldOut => "every ticket of this perk is taken",
+            AlreadyClaimed => "you already hold a ticket for this perk",
+            NoTickets => "this perk has no limited tickets to claim",
+            TooManyClaims => "you already hold 50 tickets; give one back first",
             ContactClosed => "this contact is already answered, confirmed or expired",
         }
     }

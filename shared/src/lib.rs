@@ -14,7 +14,8 @@
 //! 5. **Use cases**, in this order: [`stats`] (anonymous counters and `GET /api/stats`), [`members`]
 //!    (register, sessions, verify), [`directory`] (searches by distance), [`matches`] (a match's life
 //!    after a run: release, introduce, answers, housekeeping), [`posts`] (help, listings, perks,
-//!    withdraw), [`contacts`] (the masked relay: contact a listing, the owner's answers), [`matching`]
+//!    withdraw), [`contacts`] (the masked relay: contact a listing, the owner's answers), [`tickets`]
+//!    (limited tickets of a perk), [`matching`]
 //!    (the assignment and the run), [`moderation`] (queue and decisions).
 //! 6. **Compositions** spanning several use cases: [`privacy`] (export, erase), [`confirm`] (what a link does).
 //! 7. **Edge**: [`routes`] (the route table everything that routes derives from), [`http`] (requests
@@ -66,6 +67,7 @@ pub mod directory;
 pub mod matches;
 pub mod posts;
 pub mod contacts;
+pub mod tickets;
 pub mod matching;
 pub mod moderation;
 // 6. Compositions

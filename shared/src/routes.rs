@@ -24,6 +24,8 @@ pub enum Function {
     Moderate,
     Stats,
     ContactListing,
+    ClaimTicket,
+    ReturnTicket,
 }
 
 impl Function {
@@ -43,6 +45,8 @@ impl Function {
             Function::Moderate => "moderate",
             Function::Stats => "stats",
             Function::ContactListing => "contact-listing",
+            Function::ClaimTicket => "claim-ticket",
+            Function::ReturnTicket => "return-ticket",
         }
     }
 }
@@ -69,6 +73,8 @@ pub enum Operation {
     DecidePerk,
     DecideContact,
     ContactListing,
+    ClaimTicket,
+    ReturnTicket,
 }
 
 /// A public API route.
@@ -97,6 +103,8 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/requests", Function::PostRequest, Operation::PostRequest),
     route("DELETE", "/api/requests/{id}", Function::Withdraw, Operation::WithdrawRequest),
     route("GET", "/api/businesses", Function::ListBusinesses, Operation::SearchBusinesses),
+    route("POST", "/api/businesses/{id}/claims", Function::ClaimTicket, Operation::ClaimTicket),
+    route("DELETE", "/api/claims/{id}", Function::ReturnTicket, Operation::ReturnTicket),
     route("GET", "/api/listings", Function::ListListings, Operation::SearchListings),
     route("POST", "/api/listings/{id}/contact", Function::ContactListing, Operation::ContactListing),
     route("GET", "/api/openapi.json", Function::OpenApi, Operation::OpenApi),
@@ -123,6 +131,8 @@ pub const FUNCTIONS: &[Function] = &[
     Function::Moderate,
     Function::Stats,
     Function::ContactListing,
+    Function::ClaimTicket,
+    Function::ReturnTicket,
 ];
 
 /// Where a request goes.

@@ -69,10 +69,14 @@ stored_enum! {
         ContactDeclined = "contacts_declined",
         /// One party of an accepted contact confirmed they are in touch.
         ContactConfirmed = "contacts_confirmed",
+        /// A member claimed a ticket of a perk.
+        TicketsClaimed = "tickets_claimed",
+        /// A member gave a ticket back.
+        TicketsReturned = "tickets_returned",
     }
 }
 
-pub const METRICS: [Metric; 13] = [
+pub const METRICS: [Metric; 15] = [
     Metric::Registered,
     Metric::Offered,
     Metric::Requested,
@@ -86,6 +90,8 @@ pub const METRICS: [Metric; 13] = [
     Metric::ContactAccepted,
     Metric::ContactDeclined,
     Metric::ContactConfirmed,
+    Metric::TicketsClaimed,
+    Metric::TicketsReturned,
 ];
 
 impl Metric {

@@ -22,6 +22,8 @@ pub struct Business {
     pub perk: String,
     pub communities: Vec<String>,
     pub quantity: Option<i64>,
+    /// Tickets left to claim, for a perk with a quantity.
+    pub remaining: Option<i64>,
     pub ends_on: Option<String>,
     pub distance_km: f64,
 }
@@ -59,6 +61,7 @@ pub async fn search_businesses(deps: &Deps, params: Params<'_>) -> Result<Search
                 category: p.category,
                 perk: p.perk,
                 communities: p.communities,
+                remaining: p.quantity.map(|q| (q - p.claimed).max(0)),
                 quantity: p.quantity,
                 ends_on: p.ends_on,
                 distance_km: display_km(h.distance_km),

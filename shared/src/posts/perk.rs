@@ -77,6 +77,7 @@ pub(crate) async fn post_perk(deps: &Deps, member: &Member, b: NewPerk, now: Uni
         perk: text(Some(&b.perk), "perk", 3, 300)?,
         communities,
         quantity,
+        claimed: 0,
         ends_on,
         status: if approved { PerkStatus::Approved } else { PerkStatus::Pending },
         created_at: now,

@@ -1,5 +1,5 @@
 //! "Erase my data": everything of a member at once, releasing the other side of their matches, removing
-//! their contacts (both sides) and detaching the perks they referenced.
+//! their contacts (both sides), giving their tickets back and detaching the perks they referenced.
 
 use crate::clock::UnixTime;
 use crate::deps::Deps;
@@ -62,6 +62,12 @@ async fn erase_once(deps: &Deps, member_id: &str, link: Option<&Claims>, now: Un
             }
         } else if let Some(listing) = item.key.sk.strip_prefix(keys::LISTED_PREFIX) {
             others.push(WriteOp::Delete { key: keys::listing_owner(listing), cond: Cond::Always });
+        } else if let Some(perk) = item.key.sk.strip_prefix(keys::CLAIM_PREFIX)
+            && item.is_live(now)
+        {
+            // A ticket goes back to its perk first, one transaction each (the member may also have
+            // referenced that perk, which the transactions below detach).
+            deps.store.transact(crate::tickets::give_back_ops(deps, member_id, perk, now).await?, now).await?;
         }
     }
     for item in items {

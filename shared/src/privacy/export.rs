@@ -39,6 +39,8 @@ pub struct Export {
     pub perks: Vec<Shown>,
     /// Contacts through the relay, sent and received.
     pub contacts: Vec<ShownContact>,
+    /// Tickets of perks the member holds, with their codes.
+    pub tickets: Vec<crate::tickets::Ticket>,
     pub records: Vec<Shown>,
     pub exported_at: String,
 }
@@ -100,6 +102,7 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Export, AppError> {
     // (AREA# and LISTED# items are the matching and search indexes' copies of the posts listed above;
     // CONTACT_SENT# and CONTACT_IN# items are the references of the contacts listed under `contacts`.)
     let contacts = contacts_of(deps, &items, now).await?;
+    let tickets = crate::tickets::of_member(deps, &member.id, now).await?;
     let known = |i: &&Item| {
         i.key == keys::member(&member.id)
             || [
@@ -110,6 +113,7 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Export, AppError> {
                 keys::LISTED_PREFIX,
                 keys::CONTACT_SENT_PREFIX,
                 keys::CONTACT_IN_PREFIX,
+                keys::CLAIM_PREFIX,
             ]
             .iter()
             .any(|p| i.key.sk.starts_with(p))
@@ -146,6 +150,7 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Export, AppError> {
         requests: posts.requests,
         perks: posts.perks,
         contacts,
+        tickets,
         records,
         exported_at: rfc3339(now),
     })

@@ -18,6 +18,7 @@
 //! | contacts a member sent on one day | `MEMBER#<member>` | `CONTACTS_ON#<yyyy-mm-dd>` | a count, `expires_at` |
 //! | an owner who declined this sender (keyed hash of the owner's id) | `MEMBER#<sender>` | `BLOCKED_BY#<HMAC-SHA256(owner id) hex>` | linkable only with the secret, `expires_at` |
 //! | a member suspended from contacting | `MEMBER#<member>` | `SUSPENDED` | yes, `expires_at` |
+//! | a member's ticket for a perk (its short code) | `MEMBER#<member>` | `CLAIM#<perk>` | yes, `expires_at` (the perk's) |
 //! | statistics counter | `STATS` | `DAY#<yyyy-mm-dd>#<metric>#<shard>` | no: counts only, never expires |
 //! | statistics tally (one event, until folded into a counter) | `TALLY#<0–15>` | `<yyyy-mm-dd>#<metric>#<sequence><random>` | no: counts only, folded within a minute |
 //!
@@ -189,6 +190,14 @@ pub fn contacts_in(status: &str) -> String {
     format!("CONTACTS#{status}")
 }
 
+/// A member's ticket for a perk (`CLAIM#<perk>`): one per member and perk.
+pub const CLAIM_PREFIX: &str = "CLAIM#";
+
+/// A member's ticket for a perk.
+pub fn claim(member_id: &str, perk_id: &str) -> Key {
+    Key::new(member_pk(member_id), format!("{CLAIM_PREFIX}{perk_id}"))
+}
+
 /// The partition of every statistics counter.
 pub const STATS_PK: &str = "STATS";
 /// The sort-key prefix of the day counters.
@@ -291,6 +300,7 @@ mod tests {
         assert_eq!(k(contact_block("M", "h")), "MEMBER#M|BLOCKED_BY#h");
         assert_eq!(k(suspended("M")), "MEMBER#M|SUSPENDED");
         assert_eq!(contacts_in("sent"), "CONTACTS#sent");
+        assert_eq!(k(claim("M", "P")), "MEMBER#M|CLAIM#P");
         assert_eq!(k(stats_counter("2027-01-15", "confirmed", 3)), "STATS|DAY#2027-01-15#confirmed#3");
         assert_eq!(k(tally(7, "2027-01-15", "offered", "0f3a")), "TALLY#7|2027-01-15#offered#0f3a");
         assert_eq!(open_requests("groceries"), "OPEN_REQUEST#groceries");

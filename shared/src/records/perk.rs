@@ -33,9 +33,27 @@ pub struct Perk {
     pub perk: String,
     pub communities: Vec<String>,
     pub quantity: Option<i64>,
+    /// Tickets claimed, of `quantity`: incremented by each claim's own transaction on condition that it
+    /// is below `quantity`, decremented by a give-back. Never who claimed them.
+    #[serde(default)]
+    pub claimed: i64,
     pub ends_on: Option<String>,
     pub status: PerkStatus,
     pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+}
+
+/// A member's ticket for a perk (`MEMBER#<member>`/`CLAIM#<perk>`): the short code to show at the
+/// business, and what the ticket is for (copied, so the member's space shows it without reading the perk).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claim {
+    pub id: String,
+    pub perk_id: String,
+    pub code: String,
+    pub business_name: String,
+    pub perk: String,
+    pub created_at: UnixTime,
+    /// The perk's: a ticket lasts as long as what it is for.
     pub expires_at: UnixTime,
 }
 
