@@ -432,6 +432,12 @@ async function meView(main) {
     h("p", { id: "me-hello" }, t("hello", p.first_name)), dl,
     h("h2", {}, t("my_offers")), list(r.body.offers, "offer"),
     h("h2", {}, t("my_requests")), list(r.body.requests, "request"),
+    h("h2", {}, t("my_tickets")),
+    r.body.tickets.length ? h("ul", { class: "cards", id: "my-tickets" }, r.body.tickets.map((x) => {
+      const item = h("li", { class: "card" }, h("h3", {}, `${x.perk.business_name} · ${x.perk.perk}`));
+      item.append(ticketCode(x, status, () => render()));
+      return item;
+    })) : h("p", {}, t("nothing")),
     h("h2", {}, t("my_contacts")),
     r.body.contacts.length ? h("ul", { class: "cards", id: "my-contacts" }, r.body.contacts.map(contactItem)) : h("p", {}, t("nothing")),
     r.body.perks.length ? [h("h2", {}, t("my_perks")), h("ul", {}, r.body.perks.map((x) => h("li", {}, `${x.business_name} · ${t(`status_${x.status}`)}`)))] : null,
@@ -574,13 +580,53 @@ function contactBlock(l) {
   return box;
 }
 
+/** The tickets of a perk with a quantity: how many remain, and "Prendre un billet" (signed in); the code
+ * is then shown large, for a phone held up at the counter, with a button to give the ticket back. */
+function ticketBlock(p) {
+  const box = h("div", { class: "ticket", id: `ticket-${p.id}` });
+  const left = h("p", { id: `ticket-${p.id}-left` }, t("remaining", p.remaining));
+  const status = h("p", { id: `ticket-${p.id}-status`, role: "status", "aria-live": "polite" });
+  const take = h("button", { type: "button", "aria-describedby": `b-${p.id} ticket-${p.id}-left`, disabled: p.remaining === 0 }, t("take_ticket"));
+  take.addEventListener("click", async () => {
+    if (!session.get()) {
+      status.replaceChildren(t("signin_to_claim"), " ", h("a", { href: "#accueil" }, t("join_title")));
+      return;
+    }
+    const r = await api("POST", `/api/businesses/${encodeURIComponent(p.id)}/claims`, undefined, session.get());
+    if (r.status === 201) {
+      take.hidden = true;
+      left.textContent = t("remaining", Math.max(0, p.remaining - 1));
+      box.append(ticketCode(r.body, status, () => { box.querySelector(".ticket-shown")?.remove(); take.hidden = false; }));
+      status.textContent = t("ticket_taken");
+    } else if (r.status === 401) {
+      session.clear();
+      status.replaceChildren(t("signin_to_claim"), " ", h("a", { href: "#accueil" }, t("join_title")));
+    } else status.textContent = errorMessage(r.body?.error);
+  });
+  box.append(left, take, status);
+  return box;
+}
+
+/** A ticket's code, large, and the button that gives it back (`after` runs once it is given back). */
+function ticketCode(ticket, status, after) {
+  const give = h("button", { type: "button", class: "secondary" }, t("give_back"));
+  give.addEventListener("click", async () => {
+    const r = await api("DELETE", `/api/claims/${encodeURIComponent(ticket.id)}`, undefined, session.get());
+    if (r.status === 200) { status.textContent = t("given_back"); after(); } else status.textContent = errorMessage(r.body?.error);
+  });
+  return h("div", { class: "ticket-shown" },
+    h("p", {}, t("ticket_code_label")), h("p", { class: "ticket-code" }, ticket.code),
+    h("p", { class: "help" }, t("ticket_until", formatDate(ticket.expires_at))), give);
+}
+
 async function perksView(main) {
   await loadTaxonomy();
   const categories = taxonomy?.business_categories ?? [];
   const communities = (taxonomy?.communities ?? []).filter((c) => c.front_line);
-  const show = (p) => h("li", { class: "card" }, h("h3", {}, p.name),
+  const show = (p) => h("li", { class: "card" }, h("h3", { id: `b-${p.id}` }, p.name),
     h("p", {}, `${label(categories, p.category)} · ${[p.address, p.postal_code].filter(Boolean).join(", ")} · ${t("km", p.distance_km.toLocaleString(lang))}`),
-    h("p", {}, p.perk), h("p", { class: "help" }, `${t("for_communities")} : ${p.communities.map((c) => label(taxonomy?.communities, c)).join(", ")}`));
+    h("p", {}, p.perk), h("p", { class: "help" }, `${t("for_communities")} : ${p.communities.map((c) => label(taxonomy?.communities, c)).join(", ")}`),
+    p.remaining === null || p.remaining === undefined ? null : ticketBlock(p));
   main.append(h("h1", { tabindex: "-1" }, t("perks_title")), h("p", {}, t("perks_intro")),
     h("h2", {}, t("search")), ...searchBlock({ id: "perks", path: "/api/businesses", defaultRadius: 10, show, empty: t("none_found"),
       filters: [["category", t("category"), categories], ["community", t("community_filter"), communities]] }));
@@ -593,6 +639,7 @@ async function perksView(main) {
     field("post-postal_code", t("postal_code"), h("input", { inputmode: "numeric", pattern: "[0-9]{5}", maxlength: "5", required: true })),
     field("post-category", t("category"), h("select", {}, ...categories.map((c) => option(c.code, c.label[lang])))),
     field("post-perk", t("perk"), h("input", { maxlength: "300", required: true })),
+    field("post-quantity", t("quantity"), h("input", { type: "number", min: "1", max: "100000", inputmode: "numeric" }), t("quantity_help")),
     h("fieldset", { id: "post-communities", "aria-describedby": "post-communities-error" }, h("legend", {}, t("for_communities")),
       ...communities.map((c) => h("div", { class: "check" }, h("input", { type: "checkbox", id: `post-communities-${c.code}`, value: c.code }),
         h("label", { for: `post-communities-${c.code}` }, c.label[lang]))),
@@ -603,6 +650,7 @@ async function perksView(main) {
     const v = (x) => $(`post-${x}`).value.trim();
     const body = { kind: "perk", business_name: v("business_name"), address: v("address"), postal_code: v("postal_code"), category: v("category"),
       perk: v("perk"), communities: [...document.querySelectorAll("#post-communities input:checked")].map((c) => c.value) };
+    if (v("quantity")) body.quantity = Number(v("quantity"));
     const r = await api("POST", "/api/offers", body, session.get());
     if (r.status === 201) { status.textContent = t(r.body.status === "approved" ? "perk_listed" : "perk_pending"); form.reset(); }
     else showApiError(r, status, "post-");
@@ -679,7 +727,7 @@ async function statsView(main) {
   if (r.status !== 200) { main.append(h("p", {}, t("numbers_unavailable"))); return; }
   const s = r.body;
   const metrics = ["registered", "offered", "requested", "proposed", "introduced", "confirmed", "declined", "rejected", "closed",
-    "contacts_sent", "contacts_accepted", "contacts_declined", "contacts_confirmed"];
+    "contacts_sent", "contacts_accepted", "contacts_declined", "contacts_confirmed", "tickets_claimed", "tickets_returned"];
   const totals = h("dl", { class: "numbers" }, metrics.map((m) => h("div", {}, h("dt", {}, String(s.totals[m])), h("dd", {}, t(`m_${m}`)))));
   main.append(totals, h("p", {}, `${t("median_wait")} : ${s.median_minutes_to_match === null ? "—" : t("minutes", s.median_minutes_to_match)}`));
   const series = ["requested", "offered", "confirmed"];
