@@ -159,6 +159,10 @@ async fn serve_api(state: &AppState, req: Request<AxumBody>, path: String, start
         Function::ContactListing => contact_listing::handler::handle(deps, lambda_req).await,
         Function::ClaimTicket => claim_ticket::handler::handle(deps, lambda_req).await,
         Function::ReturnTicket => return_ticket::handler::handle(deps, lambda_req).await,
+        Function::PublishPoll => publish_poll::handler::handle(deps, lambda_req).await,
+        Function::ListPolls => list_polls::handler::handle(deps, lambda_req).await,
+        Function::Vote => vote::handler::handle(deps, lambda_req).await,
+        Function::ClosePoll => close_poll::handler::handle(deps, lambda_req).await,
     };
     let (parts, body) = resp.into_parts();
     tracing::info!(

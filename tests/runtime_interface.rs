@@ -56,6 +56,8 @@ struct Fixture {
     reported_contact_id: String,
     ticket_perk_id: String,
     ticket_id: String,
+    poll_id: String,
+    closes_at: String,
     secrets: Vec<String>,
 }
 
@@ -116,6 +118,10 @@ async fn fixture(deps: &Deps, outbox: &Outbox) -> Fixture {
     let ticket_perk_id = shared::posts::post_offer(deps, &m, tickets.try_into().unwrap()).await.unwrap().id;
     shared::moderation::decide_perk(deps, &m, &ticket_perk_id, shared::moderation::Decision::Approve).await.unwrap();
     let ticket_id = shared::tickets::claim(deps, &m, &ticket_perk_id).await.unwrap().id;
+    // A poll open for a week: the vote event votes in it, the close event closes it.
+    let closes_at = shared::clock::rfc3339(shared::clock::Clock::now(&SystemClock) + 7 * 86_400);
+    let poll = json!({"question": "Quel bon plan ensuite ?", "options": ["Cinéma", "Librairie"], "closes_at": closes_at});
+    let poll_id = shared::polls::publish(deps, &m, serde_json::from_value(poll).unwrap()).await.unwrap().id;
     // A fresh verify link for the confirm event.
     shared::members::register(
         deps,
@@ -157,6 +163,8 @@ async fn fixture(deps: &Deps, outbox: &Outbox) -> Fixture {
         reported_contact_id,
         ticket_perk_id,
         ticket_id,
+        poll_id,
+        closes_at,
         secrets,
     }
 }
@@ -214,6 +222,10 @@ async fn every_function_answers_its_sample_events_through_the_runtime_interface(
         ("contact-listing", "contact-listing", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.listing_id)], 201),
         ("return-ticket", "return-ticket", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.ticket_id)], 200),
         ("claim-ticket", "claim-ticket", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.ticket_perk_id)], 201),
+        ("publish-poll", "publish-poll", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_A_TIME", &f.closes_at)], 201),
+        ("list-polls", "list-polls", vec![], 200),
+        ("vote", "vote", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.poll_id)], 201),
+        ("close-poll", "close-poll", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.poll_id)], 200),
         ("withdraw", "withdraw-offer", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.offer_id)], 200),
         ("withdraw", "withdraw-request", vec![("REPLACE_WITH_A_SESSION", s), ("REPLACE_WITH_AN_ID", &f.request_id)], 200),
         ("me", "me-delete", vec![("REPLACE_WITH_A_SESSION", &f.other_session)], 200),

@@ -195,6 +195,12 @@ pub enum Refusal {
     NoTickets,
     /// The member already holds the most tickets.
     TooManyClaims,
+    /// This address already voted in this poll (even as another member since).
+    AlreadyVoted,
+    /// The poll is closed.
+    PollClosed,
+    /// The poll is for other communities than the member's.
+    NotInPollCommunities,
     /// A contact already answered, confirmed or expired.
     ContactClosed,
 }
@@ -218,6 +224,8 @@ pub enum Missing {
     ListedPerk,
     /// No ticket with this id among the caller's.
     OwnClaim,
+    /// No poll with this id.
+    Poll,
 }
 
 /// What a [`Refusal::AlreadyDecided`] was about.
@@ -234,13 +242,12 @@ impl Refusal {
         use Refusal::*;
         match self {
             MissingSession | SessionExpired | SessionRevoked | InvalidToken | WrongPurpose => 401,
-            NotModerator | Suspended | ContactDeclined | TooManyDeclines => 403,
+            NotModerator | Suspended | ContactDeclined | TooManyDeclines | NotInPollCommunities => 403,
             NotFound(_) => 404,
             TooManyOpenPosts | TooManyPerks | AlreadyDecided(_) | OfferFull | ConcurrentChange | AlreadyContacted | ListingBusy
-            | SoldOut | AlreadyClaimed | TooManyClaims => 409,
-            LinkUsed | LinkExpired | RegistrationExpired | PlatformClosed | MatchClosed | PostClosed | ListingExpired | ContactClosed => {
-                410
-            }
+            | SoldOut | AlreadyClaimed | TooManyClaims | AlreadyVoted => 409,
+            LinkUsed | LinkExpired | RegistrationExpired | PlatformClosed | MatchClosed | PostClosed | ListingExpired | ContactClosed
+            | PollClosed => 410,
             OwnListing | NoTickets => 422,
             TooManyContacts => 429,
         }
@@ -279,6 +286,9 @@ impl Refusal {
             AlreadyClaimed => "already_claimed",
             NoTickets => "no_tickets",
             TooManyClaims => "too_many_claims",
+            AlreadyVoted => "already_voted",
+            PollClosed => "poll_closed",
+            NotInPollCommunities => "not_in_poll_communities",
             ContactClosed => "contact_closed",
         }
     }
@@ -304,6 +314,7 @@ impl Refusal {
             NotFound(Missing::ReportedContact) => "no reported contact with this id",
             NotFound(Missing::ListedPerk) => "no listed perk with this id",
             NotFound(Missing::OwnClaim) => "no such ticket of yours",
+            NotFound(Missing::Poll) => "no poll with this id",
             PlatformClosed => "the platform has closed; no data is collected any more",
             TooManyOpenPosts => "you already have 20 open offers and requests; withdraw one first",
             TooManyPerks => "you already reference 100 perks; withdraw one first",
@@ -326,6 +337,9 @@ impl Refusal {
             AlreadyClaimed => "you already hold a ticket for this perk",
             NoTickets => "this perk has no limited tickets to claim",
             TooManyClaims => "you already hold 50 tickets; give one back first",
+            AlreadyVoted => "this address has already voted in this poll",
+            PollClosed => "this poll is closed",
+            NotInPollCommunities => "this poll is for other communities",
             ContactClosed => "this contact is already answered, confirmed or expired",
         }
     }

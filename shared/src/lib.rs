@@ -16,7 +16,7 @@
 //!    after a run: release, introduce, answers, housekeeping), [`posts`] (help, listings, perks,
 //!    withdraw), [`contacts`] (the masked relay: contact a listing, the owner's answers), [`tickets`]
 //!    (limited tickets of a perk), [`matching`]
-//!    (the assignment and the run), [`moderation`] (queue and decisions).
+//!    (the assignment and the run), [`moderation`] (queue and decisions), [`polls`] (publish, vote, results).
 //! 6. **Compositions** spanning several use cases: [`privacy`] (export, erase), [`confirm`] (what a link does).
 //! 7. **Edge**: [`routes`] (the route table everything that routes derives from), [`http`] (requests
 //!    and responses of `lambda_http`), [`lambda`] (a function's `main`),
@@ -70,6 +70,7 @@ pub mod contacts;
 pub mod tickets;
 pub mod matching;
 pub mod moderation;
+pub mod polls;
 // 6. Compositions
 pub mod privacy;
 pub mod confirm;

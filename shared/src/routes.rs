@@ -26,6 +26,10 @@ pub enum Function {
     ContactListing,
     ClaimTicket,
     ReturnTicket,
+    PublishPoll,
+    ListPolls,
+    Vote,
+    ClosePoll,
 }
 
 impl Function {
@@ -47,6 +51,10 @@ impl Function {
             Function::ContactListing => "contact-listing",
             Function::ClaimTicket => "claim-ticket",
             Function::ReturnTicket => "return-ticket",
+            Function::PublishPoll => "publish-poll",
+            Function::ListPolls => "list-polls",
+            Function::Vote => "vote",
+            Function::ClosePoll => "close-poll",
         }
     }
 }
@@ -75,6 +83,10 @@ pub enum Operation {
     ContactListing,
     ClaimTicket,
     ReturnTicket,
+    PublishPoll,
+    ListPolls,
+    Vote,
+    ClosePoll,
 }
 
 /// A public API route.
@@ -105,6 +117,10 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/api/businesses", Function::ListBusinesses, Operation::SearchBusinesses),
     route("POST", "/api/businesses/{id}/claims", Function::ClaimTicket, Operation::ClaimTicket),
     route("DELETE", "/api/claims/{id}", Function::ReturnTicket, Operation::ReturnTicket),
+    route("GET", "/api/polls", Function::ListPolls, Operation::ListPolls),
+    route("POST", "/api/polls", Function::PublishPoll, Operation::PublishPoll),
+    route("POST", "/api/polls/{id}/vote", Function::Vote, Operation::Vote),
+    route("POST", "/api/polls/{id}/close", Function::ClosePoll, Operation::ClosePoll),
     route("GET", "/api/listings", Function::ListListings, Operation::SearchListings),
     route("POST", "/api/listings/{id}/contact", Function::ContactListing, Operation::ContactListing),
     route("GET", "/api/openapi.json", Function::OpenApi, Operation::OpenApi),
@@ -133,6 +149,10 @@ pub const FUNCTIONS: &[Function] = &[
     Function::ContactListing,
     Function::ClaimTicket,
     Function::ReturnTicket,
+    Function::PublishPoll,
+    Function::ListPolls,
+    Function::Vote,
+    Function::ClosePoll,
 ];
 
 /// Where a request goes.

@@ -73,10 +73,12 @@ stored_enum! {
         TicketsClaimed = "tickets_claimed",
         /// A member gave a ticket back.
         TicketsReturned = "tickets_returned",
+        /// A member voted in a poll (which poll and which option are not counted here).
+        Voted = "votes",
     }
 }
 
-pub const METRICS: [Metric; 15] = [
+pub const METRICS: [Metric; 16] = [
     Metric::Registered,
     Metric::Offered,
     Metric::Requested,
@@ -92,6 +94,7 @@ pub const METRICS: [Metric; 15] = [
     Metric::ContactConfirmed,
     Metric::TicketsClaimed,
     Metric::TicketsReturned,
+    Metric::Voted,
 ];
 
 impl Metric {

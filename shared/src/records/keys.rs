@@ -19,6 +19,9 @@
 //! | an owner who declined this sender (keyed hash of the owner's id) | `MEMBER#<sender>` | `BLOCKED_BY#<HMAC-SHA256(owner id) hex>` | linkable only with the secret, `expires_at` |
 //! | a member suspended from contacting | `MEMBER#<member>` | `SUSPENDED` | yes, `expires_at` |
 //! | a member's ticket for a perk (its short code) | `MEMBER#<member>` | `CLAIM#<perk>` | yes, `expires_at` (the perk's) |
+//! | poll: question, options, counts per option (and per community) | `POLL#<ulid>` | `POLL` | no: no voter, no ballot |
+//! | a poll's open marker | `POLL#<ulid>` | `OPEN` | no (expires when the poll closes) |
+//! | "has voted" marker | `VOTED#<HMAC-SHA256(poll, normalised e-mail) hex>` | `VOTED` | linkable only with the secret and the address; names no option; expires when the poll closes |
 //! | statistics counter | `STATS` | `DAY#<yyyy-mm-dd>#<metric>#<shard>` | no: counts only, never expires |
 //! | statistics tally (one event, until folded into a counter) | `TALLY#<0–15>` | `<yyyy-mm-dd>#<metric>#<sequence><random>` | no: counts only, folded within a minute |
 //!
@@ -198,6 +201,25 @@ pub fn claim(member_id: &str, perk_id: &str) -> Key {
     Key::new(member_pk(member_id), format!("{CLAIM_PREFIX}{perk_id}"))
 }
 
+/// A poll (`POLL#<id>`/`POLL`): its question, options and counts only.
+pub fn poll(poll_id: &str) -> Key {
+    Key::new(format!("POLL#{poll_id}"), "POLL")
+}
+
+/// A poll's "open" marker (`POLL#<id>`/`OPEN`): it expires when the poll closes, and every vote checks
+/// that it is live.
+pub fn poll_open(poll_id: &str) -> Key {
+    Key::new(format!("POLL#{poll_id}"), "OPEN")
+}
+
+/// The "has voted" marker of one address in one poll, by the keyed hash of both: no member id, no option.
+pub fn voted(hash: &str) -> Key {
+    Key::new(format!("VOTED#{hash}"), "VOTED")
+}
+
+/// The index partition of every poll, in the order they were published.
+pub const POLLS: &str = "POLLS";
+
 /// The partition of every statistics counter.
 pub const STATS_PK: &str = "STATS";
 /// The sort-key prefix of the day counters.
@@ -301,6 +323,7 @@ mod tests {
         assert_eq!(k(suspended("M")), "MEMBER#M|SUSPENDED");
         assert_eq!(contacts_in("sent"), "CONTACTS#sent");
         assert_eq!(k(claim("M", "P")), "MEMBER#M|CLAIM#P");
+        assert_eq!((k(poll("Q")), k(poll_open("Q")), k(voted("h"))), ("POLL#Q|POLL".into(), "POLL#Q|OPEN".into(), "VOTED#h|VOTED".into()));
         assert_eq!(k(stats_counter("2027-01-15", "confirmed", 3)), "STATS|DAY#2027-01-15#confirmed#3");
         assert_eq!(k(tally(7, "2027-01-15", "offered", "0f3a")), "TALLY#7|2027-01-15#offered#0f3a");
         assert_eq!(open_requests("groceries"), "OPEN_REQUEST#groceries");

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod matched;
 pub mod member;
 pub mod perk;
+pub mod poll;
 pub mod post;
 
 use crate::clock::UnixTime;
