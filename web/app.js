@@ -113,6 +113,7 @@ const ROUTES = {
   organisations: { title: "org_title", view: listingsView },
   commerces: { title: "perks_title", view: perksView },
   moderation: { title: "mod_title", view: moderationView },
+  sondages: { title: "polls_title", view: pollsView },
   statistiques: { title: "stats_title", view: statsView },
 };
 const ALIASES = { me: "espace", "": "accueil" };
@@ -713,7 +714,97 @@ async function moderationView(main) {
     h("h2", {}, t("mod_perks")), more(perks.length, r.body.perks_waiting),
     perks.length ? h("ul", { class: "cards" }, perks) : h("p", {}, t("mod_empty")),
     h("h2", {}, t("mod_contacts")), more(contacts.length, r.body.contacts_waiting),
-    contacts.length ? h("ul", { class: "cards" }, contacts) : h("p", {}, t("mod_empty"))));
+    contacts.length ? h("ul", { class: "cards" }, contacts) : h("p", {}, t("mod_empty")),
+    ...(await moderatePolls())));
+}
+
+// ---------- polls ----------
+
+/** A poll's question and options in the page's language (the French text when no English one was given). */
+function pollText(p) {
+  const en = lang === "en";
+  return { question: (en && p.question_en) || p.question, options: p.options.map((o) => (en && o.text_en) || o.text) };
+}
+
+async function pollsView(main) {
+  await loadTaxonomy();
+  main.append(h("h1", { tabindex: "-1" }, t("polls_title")), h("p", {}, t("polls_intro")));
+  const r = await api("GET", "/api/polls");
+  if (r.status !== 200) { main.append(h("p", {}, errorMessage(r.body?.error))); return; }
+  if (!r.body.polls.length) { main.append(h("p", {}, t("polls_none"))); return; }
+  const list = h("ul", { class: "cards", id: "polls" });
+  for (const p of r.body.polls) {
+    const { question, options } = pollText(p);
+    const status = h("p", { id: `poll-${p.id}-status`, role: "status", "aria-live": "polite" });
+    const card = h("li", { class: "card" }, h("h2", { id: `poll-${p.id}` }, question),
+      h("p", {}, `${p.open ? t("poll_open_until", formatDate(p.closes_at)) : t("poll_closed_on", formatDate(p.closes_at))} · ${t("poll_voters", p.voters)}`),
+      p.communities.length ? h("p", { class: "help" }, `${t("for_communities")} : ${p.communities.map((c) => label(taxonomy?.communities, c)).join(", ")}`) : null,
+      barChart(options.map((o, i) => ({ label: o, value: p.options[i].votes })), t("poll_results", question)),
+      dataTable([t("poll_option"), t("poll_votes")], options.map((o, i) => [o, p.options[i].votes]), t("poll_results", question)),
+      p.by_community.length ? h("details", {}, h("summary", {}, t("poll_by_community")),
+        dataTable([t("community_filter"), t("poll_voters_short"), ...options], p.by_community.map((c) => [label(taxonomy?.communities, c.community), c.voters, ...c.votes]), t("poll_by_community"))) : null);
+    if (p.open && !session.get()) card.append(h("p", {}, t("signin_to_vote"), " ", h("a", { href: "#accueil" }, t("join_title"))));
+    else if (p.open) {
+      const form = h("form", { id: `vote-${p.id}`, novalidate: true },
+        h("fieldset", {}, h("legend", {}, t("your_vote")),
+          ...options.map((o, i) => h("div", { class: "check" },
+            h("input", { type: "radio", name: `vote-${p.id}`, id: `vote-${p.id}-${i}`, value: String(i) }), h("label", { for: `vote-${p.id}-${i}` }, o)))),
+        h("button", { type: "submit", "aria-describedby": `poll-${p.id}` }, t("vote")));
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault(); status.textContent = "";
+        const chosen = form.querySelector("input:checked");
+        if (!chosen) { status.textContent = t("choose_option"); return; }
+        const v = await api("POST", `/api/polls/${encodeURIComponent(p.id)}/vote`, { option: Number(chosen.value) }, session.get());
+        if (v.status === 201) { form.remove(); status.textContent = t("voted"); }
+        else status.textContent = errorMessage(v.body?.error);
+      });
+      card.append(form);
+    }
+    card.append(status);
+    list.append(card);
+  }
+  main.append(list);
+}
+
+/** The moderator's part: publish a poll, close an open one. */
+async function moderatePolls() {
+  const status = h("p", { id: "poll-mod-status", role: "status", "aria-live": "polite" });
+  const communities = (taxonomy?.communities ?? []).filter((c) => c.front_line);
+  const form = h("form", { id: "poll-form", novalidate: true },
+    field("poll-question", t("poll_question"), h("input", { maxlength: "300", required: true })),
+    field("poll-question_en", t("poll_question_en"), h("input", { maxlength: "300" })),
+    field("poll-options", t("poll_options"), h("textarea", { rows: "4", required: true }), t("poll_options_help")),
+    field("poll-options_en", t("poll_options_en"), h("textarea", { rows: "4" })),
+    field("poll-closes_at", t("poll_closes"), h("input", { type: "date", required: true })),
+    h("fieldset", { id: "poll-communities" }, h("legend", {}, t("poll_for")),
+      ...communities.map((c) => h("div", { class: "check" }, h("input", { type: "checkbox", id: `poll-communities-${c.code}`, value: c.code }),
+        h("label", { for: `poll-communities-${c.code}` }, c.label[lang])))),
+    h("button", { type: "submit" }, t("poll_publish")));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault(); clearErrors(form); status.textContent = "";
+    const v = (x) => $(`poll-${x}`).value.trim();
+    const lines = (x) => v(x).split("\n").map((l) => l.trim()).filter(Boolean);
+    const day = v("closes_at");
+    const body = { question: v("question"), options: lines("options"),
+      closes_at: day ? new Date(`${day}T23:59:00`).toISOString().replace(/\.\d{3}Z$/, "Z") : "",
+      communities: [...document.querySelectorAll("#poll-communities input:checked")].map((c) => c.value) };
+    if (v("question_en")) body.question_en = v("question_en");
+    if (lines("options_en").length) body.options_en = lines("options_en");
+    const r = await api("POST", "/api/polls", body, session.get());
+    if (r.status === 201) { await render(); $("poll-mod-status").textContent = t("poll_published"); }
+    else showApiError(r, status, "poll-");
+  });
+  const polls = await api("GET", "/api/polls");
+  const open = polls.status === 200 ? polls.body.polls.filter((p) => p.open) : [];
+  const close = async (id) => {
+    const r = await api("POST", `/api/polls/${encodeURIComponent(id)}/close`, undefined, session.get());
+    if (r.status === 200) { await render(); $("poll-mod-status").textContent = t("poll_closed_done"); } else status.textContent = errorMessage(r.body?.error);
+  };
+  return [h("h2", {}, t("mod_polls")), status,
+    open.length ? h("ul", { class: "cards" }, open.map((p) => h("li", { class: "card" }, h("h3", { id: `mp-${p.id}` }, pollText(p).question),
+      h("p", {}, `${t("poll_open_until", formatDate(p.closes_at))} · ${t("poll_voters", p.voters)}`),
+      h("button", { type: "button", class: "secondary", "aria-describedby": `mp-${p.id}`, onclick: () => close(p.id) }, t("poll_close"))))) : null,
+    h("h3", {}, t("poll_new")), form];
 }
 
 // ---------- statistics ----------
@@ -727,7 +818,7 @@ async function statsView(main) {
   if (r.status !== 200) { main.append(h("p", {}, t("numbers_unavailable"))); return; }
   const s = r.body;
   const metrics = ["registered", "offered", "requested", "proposed", "introduced", "confirmed", "declined", "rejected", "closed",
-    "contacts_sent", "contacts_accepted", "contacts_declined", "contacts_confirmed", "tickets_claimed", "tickets_returned"];
+    "contacts_sent", "contacts_accepted", "contacts_declined", "contacts_confirmed", "tickets_claimed", "tickets_returned", "votes"];
   const totals = h("dl", { class: "numbers" }, metrics.map((m) => h("div", {}, h("dt", {}, String(s.totals[m])), h("dd", {}, t(`m_${m}`)))));
   main.append(totals, h("p", {}, `${t("median_wait")} : ${s.median_minutes_to_match === null ? "—" : t("minutes", s.median_minutes_to_match)}`));
   const series = ["requested", "offered", "confirmed"];

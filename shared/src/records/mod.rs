@@ -6,7 +6,8 @@
 //! |---|---|
 //! | member profile, e-mail marker, used link | [`member`] |
 //! | help offer, offer area, help request, listing | [`post`] |
-//! | perk (business) | [`perk`] |
+//! | perk (business), a member's ticket for it | [`perk`] |
+//! | poll and its counters | [`poll`] |
 //! | match, a member's reference to it | [`matched`] |
 //! | contact through the relay, its references, a listing's owner, day counts, blocks, suspensions | [`contact`] |
 //! | statistics counter | [`crate::stats`] (counters only, incremented inside each event's transaction) |
