@@ -9,6 +9,9 @@ use crate::mail::outbox::{Outbox, StoredMail};
 use lambda_http::{Body, Request};
 use std::sync::Arc;
 
+/// The moderator of [`TestDeps::with_moderator`].
+pub const MODERATOR: &str = "moderation@example.org";
+
 /// In-process dependencies: an in-memory embedded store, an outbox, and a manual clock.
 pub struct TestDeps {
     pub deps: Deps,
@@ -35,6 +38,20 @@ impl TestDeps {
     /// Every mail sent so far.
     pub fn mails(&self) -> Vec<StoredMail> {
         self.outbox.list().expect("outbox readable")
+    }
+
+    /// Dependencies whose configuration names [`MODERATOR`] as the moderator.
+    pub fn with_moderator() -> Self {
+        let moderator = crate::domain::Email::parse(MODERATOR).expect("a valid address");
+        Self::with_config(Config { moderators: vec![moderator], ..Config::default() })
+    }
+
+    /// A poll published by [`MODERATOR`] through the library, open for a week; its id.
+    pub async fn published_poll(&self) -> String {
+        let moderator = crate::members::authenticate(&self.deps, Some(&self.session(MODERATOR).await)).await.expect("the moderator");
+        let closes_at = crate::clock::rfc3339(self.clock.now() + 7 * crate::clock::DAY);
+        let body = serde_json::json!({"question": "Quel bon plan ensuite ?", "options": ["Cinéma", "Librairie"], "closes_at": closes_at});
+        crate::polls::publish(&self.deps, &moderator, serde_json::from_value(body).expect("a poll")).await.expect("published").id
     }
 
     /// The token of the latest e-mail link with this purpose sent to `to`.

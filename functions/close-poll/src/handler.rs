@@ -19,30 +19,12 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-    use shared::clock::{DAY, rfc3339};
-    use shared::config::Config;
-    use shared::domain::Email;
-    use shared::testing::{TestDeps, event, read};
-
-    const MODERATOR: &str = "moderation@example.org";
-
-    fn deps() -> TestDeps {
-        TestDeps::with_config(Config { moderators: vec![Email::parse(MODERATOR).unwrap()], ..Config::default() })
-    }
-
-    /// A poll published through the library, closing in a week.
-    async fn poll(t: &TestDeps) -> String {
-        let moderator = shared::members::authenticate(&t.deps, Some(&t.session(MODERATOR).await)).await.unwrap();
-        let closes_at = rfc3339(shared::clock::Clock::now(t.clock.as_ref()) + 7 * DAY);
-        let body = json!({"question": "Quel bon plan ensuite ?", "options": ["Cinéma", "Librairie"], "closes_at": closes_at});
-        shared::polls::publish(&t.deps, &moderator, serde_json::from_value(body).unwrap()).await.unwrap().id
-    }
+    use shared::testing::{MODERATOR, TestDeps, event, read};
 
     #[tokio::test]
     async fn the_sample_event_closes_a_poll_once() {
-        let t = deps();
-        let id = poll(&t).await;
+        let t = TestDeps::with_moderator();
+        let id = t.published_poll().await;
         let s = t.session(MODERATOR).await;
         let request = || event("close-poll", &[("REPLACE_WITH_A_SESSION", &s), ("REPLACE_WITH_AN_ID", &id)]);
         let (code, body) = read(handle(&t.deps, request()).await);

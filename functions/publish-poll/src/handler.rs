@@ -20,19 +20,11 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
 mod tests {
     use super::*;
     use shared::clock::{DAY, rfc3339};
-    use shared::config::Config;
-    use shared::domain::Email;
-    use shared::testing::{TestDeps, event, read};
-
-    const MODERATOR: &str = "moderation@example.org";
-
-    fn deps() -> TestDeps {
-        TestDeps::with_config(Config { moderators: vec![Email::parse(MODERATOR).unwrap()], ..Config::default() })
-    }
+    use shared::testing::{MODERATOR, TestDeps, event, read};
 
     #[tokio::test]
     async fn the_sample_event_publishes_a_poll_for_moderators_only() {
-        let t = deps();
+        let t = TestDeps::with_moderator();
         let closes_at = rfc3339(shared::clock::Clock::now(t.clock.as_ref()) + 7 * DAY);
         let s = t.session(MODERATOR).await;
         let (code, body) =

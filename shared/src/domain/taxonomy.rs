@@ -108,6 +108,14 @@ impl Locale {
             _ => Err(ParseError::new("invalid_locale", "the locale must be fr or en")),
         }
     }
+
+    /// Its language tag (`fr`, `en`), as HTML's `lang` takes it.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::Fr => "fr",
+            Locale::En => "en",
+        }
+    }
 }
 
 #[cfg(test)]

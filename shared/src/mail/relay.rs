@@ -7,13 +7,6 @@ use super::templates::{Party, both_locales, escape_html};
 use super::{MailLink, OutgoingMail};
 use crate::domain::{Email, Locale};
 
-fn lang(locale: Locale) -> &'static str {
-    match locale {
-        Locale::Fr => "fr",
-        Locale::En => "en",
-    }
-}
-
 /// The text as HTML: every line escaped, the given links made clickable.
 fn html_of(locale: Locale, subject: &str, text: &str, links: &[&str]) -> String {
     let mut body = String::new();
@@ -30,7 +23,7 @@ fn html_of(locale: Locale, subject: &str, text: &str, links: &[&str]) -> String 
 <body style="font-family:system-ui,sans-serif;color:#1a1a1a;max-width:40rem;margin:auto;padding:1rem">
 <p>{body}</p>
 </body></html>"#,
-        lang(locale),
+        locale.tag(),
         escape_html(subject),
     )
 }

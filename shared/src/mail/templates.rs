@@ -76,10 +76,7 @@ impl SignIn<'_> {
             verify = self.verify_url,
             erase = self.erase_url,
         );
-        let lang = match self.locale {
-            Locale::Fr => "fr",
-            Locale::En => "en",
-        };
+        let lang = self.locale.tag();
         let html = format!(
             r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{subject}</title></head>
 <body style="font-family:system-ui,sans-serif;color:#1a1a1a;max-width:36rem;margin:auto;padding:1rem">
@@ -298,10 +295,7 @@ impl Introduction<'_> {
             body.push_str(&linked);
             body.push_str("<br>\n");
         }
-        let lang = match to.locale {
-            Locale::Fr => "fr",
-            Locale::En => "en",
-        };
+        let lang = to.locale.tag();
         let html = format!(
             r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>
 <body style="font-family:system-ui,sans-serif;color:#1a1a1a;max-width:40rem;margin:auto;padding:1rem">
@@ -387,10 +381,7 @@ impl KeepOpenReminder<'_> {
                 ),
             ),
         };
-        let lang = match self.locale {
-            Locale::Fr => "fr",
-            Locale::En => "en",
-        };
+        let lang = self.locale.tag();
         let html = format!(
             r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{}</title></head>
 <body style="font-family:system-ui,sans-serif;color:#1a1a1a;max-width:36rem;margin:auto;padding:1rem"><p>{}</p></body></html>"#,
