@@ -51,7 +51,10 @@ impl TestDeps {
         let moderator = crate::members::authenticate(&self.deps, Some(&self.session(MODERATOR).await)).await.expect("the moderator");
         let closes_at = crate::clock::rfc3339(self.clock.now() + 7 * crate::clock::DAY);
         let body = serde_json::json!({"question": "Quel bon plan ensuite ?", "options": ["Cinéma", "Librairie"], "closes_at": closes_at});
-        crate::polls::publish(&self.deps, &moderator, serde_json::from_value(body).expect("a poll")).await.expect("published").id
+        crate::polls::publish(&self.deps, &moderator, serde_json::from_value(body).expect("a poll body"))
+            .await
+            .expect("the poll is published")
+            .id
     }
 
     /// The token of the latest e-mail link with this purpose sent to `to`.
