@@ -162,6 +162,7 @@ async fn serve_api(state: &AppState, req: Request<AxumBody>, path: String, start
         Function::PublishPoll => publish_poll::handler::handle(deps, lambda_req).await,
         Function::ListPolls => list_polls::handler::handle(deps, lambda_req).await,
         Function::Vote => vote::handler::handle(deps, lambda_req).await,
+        Function::VerifyCommunity => verify_community::handler::handle(deps, lambda_req).await,
         Function::ClosePoll => close_poll::handler::handle(deps, lambda_req).await,
     };
     let (parts, body) = resp.into_parts();

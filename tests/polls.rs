@@ -152,13 +152,18 @@ async fn communities_small_groups_closing_and_who_may_publish() {
         let (status, body) = app.call("POST", "/api/polls", Some(body), Some(&moderator)).await;
         assert_eq!((status, body["error"]["field"].as_str()), (422, Some(field)), "{body}");
     }
-    // A poll for firefighters: a nurse cannot vote.
+    // A poll for firefighters: a nurse cannot vote, nor a firefighter whose community no work address
+    // verified.
     let poll = publish(&app, &moderator, json!(["firefighters"])).await;
     let (status, body) = vote(&app, &member, &poll, 0).await;
     assert_eq!((status, body["error"]["code"].as_str()), (403, Some("not_in_poll_communities")));
-    // Four firefighters vote: counted, but their group (under five) is not shown apart.
+    let declared = sign_in(&app, "pompier-declare@example.org", "firefighters").await;
+    let (status, body) = vote(&app, &declared, &poll, 0).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("community_not_verified")));
+    // Four verified firefighters vote: counted, but their group (under five) is not shown apart.
     for n in 0..4 {
         let s = sign_in(&app, &format!("pompier{n}@example.org"), "firefighters").await;
+        app.verify_community(&s, &format!("pompier{n}@sdis13.fr")).await;
         assert_eq!(vote(&app, &s, &poll, 1).await.0, 201);
     }
     let r = results(&app, &poll).await;
@@ -166,6 +171,7 @@ async fn communities_small_groups_closing_and_who_may_publish() {
     // At its closing time, it closes by itself.
     app.t.clock.advance(7 * DAY + 1);
     let late = sign_in(&app, "pompier9@example.org", "firefighters").await;
+    app.verify_community(&late, "pompier9@sdis13.fr").await;
     assert_eq!(vote(&app, &late, &poll, 0).await.1["error"]["code"], "poll_closed");
     assert_eq!(results(&app, &poll).await["open"], false);
 }

@@ -11,10 +11,11 @@
 //! | `PLATFORM_SUNSET_AT` | RFC 3339 date after which nothing is kept; caps every expiry | none |
 //! | `MODERATOR_EMAILS` | comma-separated moderator addresses | none |
 //! | `MATCH_REVIEW` | `manual` or `auto` | `manual` |
+//! | `COMMUNITY_WORK_DOMAINS` | work domains added to the taxonomy's, e.g. `health=chu-exemple.fr,ch-autre.fr;firefighters=sdis*.fr` | none |
 //! | `DYNAMODB_ENDPOINT`, `SES_ENDPOINT` | local stand-ins for the AWS services | none |
 
 use crate::clock::{UnixTime, parse_rfc3339};
-use crate::domain::Email;
+use crate::domain::{Email, WorkDomain};
 
 /// How proposed matches are reviewed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +36,8 @@ pub struct Config {
     pub review: ReviewMode,
     /// What one matching run may read (its memory bound).
     pub run_budget: RunBudget,
+    /// Work domains verifying a community, beyond the taxonomy file's.
+    pub work_domains: Vec<WorkDomain>,
 }
 
 /// How many offer areas one matching run reads, per geographic cell and per help type. A cell beyond
@@ -77,6 +80,7 @@ impl Default for Config {
             moderators: Vec::new(),
             review: ReviewMode::Manual,
             run_budget: RunBudget::default(),
+            work_domains: Vec::new(),
         }
     }
 }
@@ -124,6 +128,9 @@ impl Config {
                 }
             };
         }
+        if let Some(v) = get("COMMUNITY_WORK_DOMAINS") {
+            c.work_domains = parse_work_domains(&v)?;
+        }
         Ok(c)
     }
 
@@ -152,6 +159,19 @@ impl Config {
     }
 }
 
+/// `community=domain,domain;community=domain`.
+fn parse_work_domains(v: &str) -> Result<Vec<WorkDomain>, ConfigError> {
+    let invalid = |reason: &str| ConfigError { name: "COMMUNITY_WORK_DOMAINS", reason: reason.into() };
+    let mut out = Vec::new();
+    for group in v.split(';').map(str::trim).filter(|g| !g.is_empty()) {
+        let (community, domains) = group.split_once('=').ok_or_else(|| invalid("expected community=domain,domain;…"))?;
+        for d in domains.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+            out.push(WorkDomain::parse(community.trim(), d).map_err(|e| invalid(e.message))?);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +198,16 @@ mod tests {
         assert!(!err.to_string().contains("not-an-address"));
         assert!(read(&[("PUBLIC_BASE_URL", "ftp://x")]).is_err());
         assert!(read(&[("PLATFORM_SUNSET_AT", "tomorrow")]).is_err());
+    }
+
+    #[test]
+    fn work_domains_are_added_per_community() {
+        let c = read(&[("COMMUNITY_WORK_DOMAINS", "health=chu-exemple.fr, ch-autre.fr ; firefighters=sdmis.fr")]).unwrap();
+        let listed: Vec<(&str, &str)> = c.work_domains.iter().map(|d| (d.community.as_str(), d.pattern.as_str())).collect();
+        assert_eq!(listed, [("health", "chu-exemple.fr"), ("health", "ch-autre.fr"), ("firefighters", "sdmis.fr")]);
+        for bad in ["health", "nobody=a.fr", "health=fr"] {
+            assert_eq!(read(&[("COMMUNITY_WORK_DOMAINS", bad)]).unwrap_err().name, "COMMUNITY_WORK_DOMAINS", "{bad}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `POST /api/confirm`: carries out a link, once, whatever its purpose — verify an address, erase a
-//! member, confirm or decline a match, keep a post open, answer a contact (accept, decline, report) or
-//! confirm it.
+//! member, confirm or decline a match, keep a post open, answer a contact (accept, decline, report),
+//! confirm it, or verify a community.
 
 use crate::clock::UnixTime;
 use crate::deps::Deps;
@@ -32,6 +32,8 @@ pub enum LinkOutcome {
     ContactReported,
     /// The two are in touch: the contact's personal data is gone.
     ContactConfirmed,
+    /// A work address verified the member's community, until this time.
+    CommunityVerified { community: String, valid_until: UnixTime },
 }
 
 /// The purposes `POST /api/confirm` accepts (never `session`).
@@ -45,6 +47,7 @@ pub const CONFIRM_PURPOSES: &[Purpose] = &[
     Purpose::DeclineContact,
     Purpose::ReportContact,
     Purpose::ConfirmContact,
+    Purpose::VerifyCommunity,
 ];
 
 /// `POST /api/confirm`: carries out a link, once.
@@ -72,6 +75,9 @@ pub async fn follow_link(deps: &Deps, token: &str) -> Result<LinkOutcome, AppErr
             Purpose::DeclineContact => crate::contacts::answer::decline(deps, &claims, now).await.map(|()| LinkOutcome::ContactDeclined),
             Purpose::ReportContact => crate::contacts::answer::report(deps, &claims, now).await.map(|()| LinkOutcome::ContactReported),
             Purpose::ConfirmContact => crate::contacts::answer::confirm(deps, &claims, now).await.map(|()| LinkOutcome::ContactConfirmed),
+            Purpose::VerifyCommunity => crate::members::community::confirm(deps, &claims, now)
+                .await
+                .map(|v| LinkOutcome::CommunityVerified { community: v.community, valid_until: v.valid_until }),
             Purpose::Session => Err(Refusal::WrongPurpose.into()),
         };
         match result {

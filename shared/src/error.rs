@@ -203,6 +203,16 @@ pub enum Refusal {
     NotInPollCommunities,
     /// A contact already answered, confirmed or expired.
     ContactClosed,
+    /// A perk for other communities than the member's.
+    NotInPerkCommunities,
+    /// Something for members whose community a work address verified (and the verification has not lapsed).
+    CommunityNotVerified,
+    /// The work address already verifies another member.
+    WorkEmailInUse,
+    /// The member asked for the most verification links of the day.
+    TooManyVerifications,
+    /// A verification link of which a newer one was sent.
+    LinkReplaced,
 }
 
 /// What a [`Refusal::NotFound`] did not find.
@@ -242,14 +252,15 @@ impl Refusal {
         use Refusal::*;
         match self {
             MissingSession | SessionExpired | SessionRevoked | InvalidToken | WrongPurpose => 401,
-            NotModerator | Suspended | ContactDeclined | TooManyDeclines | NotInPollCommunities => 403,
+            NotModerator | Suspended | ContactDeclined | TooManyDeclines | NotInPollCommunities | NotInPerkCommunities
+            | CommunityNotVerified => 403,
             NotFound(_) => 404,
             TooManyOpenPosts | TooManyPerks | AlreadyDecided(_) | OfferFull | ConcurrentChange | AlreadyContacted | ListingBusy
-            | SoldOut | AlreadyClaimed | TooManyClaims | AlreadyVoted => 409,
+            | SoldOut | AlreadyClaimed | TooManyClaims | AlreadyVoted | WorkEmailInUse => 409,
             LinkUsed | LinkExpired | RegistrationExpired | PlatformClosed | MatchClosed | PostClosed | ListingExpired | ContactClosed
-            | PollClosed => 410,
+            | PollClosed | LinkReplaced => 410,
             OwnListing | NoTickets => 422,
-            TooManyContacts => 429,
+            TooManyContacts | TooManyVerifications => 429,
         }
     }
 
@@ -290,6 +301,11 @@ impl Refusal {
             PollClosed => "poll_closed",
             NotInPollCommunities => "not_in_poll_communities",
             ContactClosed => "contact_closed",
+            NotInPerkCommunities => "not_in_perk_communities",
+            CommunityNotVerified => "community_not_verified",
+            WorkEmailInUse => "work_email_in_use",
+            TooManyVerifications => "too_many_verifications",
+            LinkReplaced => "link_replaced",
         }
     }
 
@@ -341,6 +357,11 @@ impl Refusal {
             PollClosed => "this poll is closed",
             NotInPollCommunities => "this poll is for other communities",
             ContactClosed => "this contact is already answered, confirmed or expired",
+            NotInPerkCommunities => "this perk is for other communities than yours",
+            CommunityNotVerified => "this needs your community verified by a work address (in your space); a verification lasts 12 months",
+            WorkEmailInUse => "this work address already verifies another member's community",
+            TooManyVerifications => "you asked for 3 verification links today; try again tomorrow",
+            LinkReplaced => "a newer verification link was sent since this one; follow the latest",
         }
     }
 }

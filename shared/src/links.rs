@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use ulid::Ulid;
 
-/// What a token allows. Links carry one of the first nine; `session` is the bearer token of a signed-in member.
+/// What a token allows. Links carry one of the first ten; `session` is the bearer token of a signed-in member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Purpose {
@@ -27,6 +27,7 @@ pub enum Purpose {
     DeclineContact,
     ReportContact,
     ConfirmContact,
+    VerifyCommunity,
     Session,
 }
 

@@ -30,6 +30,7 @@ pub enum Function {
     ListPolls,
     Vote,
     ClosePoll,
+    VerifyCommunity,
 }
 
 impl Function {
@@ -55,6 +56,7 @@ impl Function {
             Function::ListPolls => "list-polls",
             Function::Vote => "vote",
             Function::ClosePoll => "close-poll",
+            Function::VerifyCommunity => "verify-community",
         }
     }
 }
@@ -87,6 +89,7 @@ pub enum Operation {
     ListPolls,
     Vote,
     ClosePoll,
+    VerifyCommunity,
 }
 
 /// A public API route.
@@ -109,6 +112,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/api/confirm", Function::ConfirmAndPurge, Operation::Confirm),
     route("GET", "/api/me", Function::Me, Operation::ExportMe),
     route("DELETE", "/api/me", Function::Me, Operation::EraseMe),
+    route("POST", "/api/me/community-verification", Function::VerifyCommunity, Operation::VerifyCommunity),
     route("GET", "/api/taxonomy", Function::Taxonomy, Operation::Taxonomy),
     route("POST", "/api/offers", Function::PostOffer, Operation::PostOffer),
     route("DELETE", "/api/offers/{id}", Function::Withdraw, Operation::WithdrawOffer),
@@ -153,6 +157,7 @@ pub const FUNCTIONS: &[Function] = &[
     Function::ListPolls,
     Function::Vote,
     Function::ClosePoll,
+    Function::VerifyCommunity,
 ];
 
 /// Where a request goes.

@@ -75,10 +75,12 @@ stored_enum! {
         TicketsReturned = "tickets_returned",
         /// A member voted in a poll (which poll and which option are not counted here).
         Voted = "votes",
+        /// A community verified by a work address (counted, never whose).
+        CommunityVerified = "verifications",
     }
 }
 
-pub const METRICS: [Metric; 16] = [
+pub const METRICS: [Metric; 17] = [
     Metric::Registered,
     Metric::Offered,
     Metric::Requested,
@@ -95,6 +97,7 @@ pub const METRICS: [Metric; 16] = [
     Metric::TicketsClaimed,
     Metric::TicketsReturned,
     Metric::Voted,
+    Metric::CommunityVerified,
 ];
 
 impl Metric {

@@ -70,6 +70,18 @@ impl TestApp {
         body["session"].as_str().unwrap().to_owned()
     }
 
+    /// Verifies the community of the member signed in with `session` by `work_email`, through the API:
+    /// the request, then the link read from the mail to the work address.
+    pub async fn verify_community(&self, session: &str, work_email: &str) -> Value {
+        let (status, body) =
+            self.call("POST", "/api/me/community-verification", Some(json!({ "work_email": work_email })), Some(session)).await;
+        assert_eq!(status, 202, "{body}");
+        let token = self.t.latest_link(work_email, "verify_community");
+        let (status, body) = self.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await;
+        assert_eq!((status, body["action"].as_str()), (200, Some("community_verified")), "{body}");
+        body
+    }
+
     pub async fn dump_text(&self) -> String {
         self.t
             .deps

@@ -4,7 +4,8 @@
 //! `decline_match` → `{"action":"match_declined"}`; `keep_open` → `{"action":"kept_open","expires_at":…}`;
 //! `accept_contact` → `{"action":"contact_accepted"}` (both are introduced); `decline_contact` →
 //! `{"action":"contact_declined"}`; `report_contact` → `{"action":"contact_reported"}`;
-//! `confirm_contact` → `{"action":"contact_confirmed"}` (the contact's personal data is purged).
+//! `confirm_contact` → `{"action":"contact_confirmed"}` (the contact's personal data is purged);
+//! `verify_community` → `{"action":"community_verified","community":…,"valid_until":…}`.
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -38,6 +39,9 @@ pub async fn handle(deps: &Deps, req: Request) -> Response<Body> {
                 LinkOutcome::ContactDeclined => json!({ "action": "contact_declined" }),
                 LinkOutcome::ContactReported => json!({ "action": "contact_reported" }),
                 LinkOutcome::ContactConfirmed => json!({ "action": "contact_confirmed" }),
+                LinkOutcome::CommunityVerified { community, valid_until } => {
+                    json!({ "action": "community_verified", "community": community, "valid_until": rfc3339(valid_until) })
+                }
             };
             Ok(http::json(200, &answer))
         }

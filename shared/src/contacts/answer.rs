@@ -58,7 +58,7 @@ pub async fn accept(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<(), A
     }
     for m in [&owner, &sender] {
         ops.push(extend(keys::member(&m.id), m.expires_at));
-        ops.push(extend(keys::email_marker(&m.email_hash), m.expires_at));
+        ops.extend(m.keep_markers(m.expires_at.max(keep), now));
     }
     let link = used_link_op(claims);
     let tally = counted(Metric::ContactAccepted, now);

@@ -211,7 +211,7 @@ async fn prepare(deps: &Deps, sender_id: &str, listing_id: &str, message: &str, 
     let mut member_set = Map::from_iter([("revision".into(), json!(sender.revision + 1))]);
     if sender.expires_at < contact.expires_at {
         member_set.insert(EXPIRES_AT.into(), json!(contact.expires_at));
-        ops.push(keep_alive(keys::email_marker(&sender.email_hash), contact.expires_at));
+        ops.extend(sender.keep_markers(contact.expires_at, now));
     }
     ops.push(WriteOp::Update {
         key: keys::member(sender_id),
@@ -223,7 +223,7 @@ async fn prepare(deps: &Deps, sender_id: &str, listing_id: &str, message: &str, 
     });
     if owner.expires_at < contact.expires_at {
         ops.push(keep_alive(keys::member(&owner.id), contact.expires_at));
-        ops.push(keep_alive(keys::email_marker(&owner.email_hash), contact.expires_at));
+        ops.extend(owner.keep_markers(contact.expires_at, now));
     }
     let tally = stats::count(Metric::ContactSent, &stats::Event::default(), now);
     undo.push(WriteOp::Delete { key: tally.key().clone(), cond: Cond::Always });

@@ -21,6 +21,8 @@ pub struct Business {
     pub category: String,
     pub perk: String,
     pub communities: Vec<String>,
+    /// Tickets only for members whose community a work address verified.
+    pub verified_only: bool,
     pub quantity: Option<i64>,
     /// Tickets left to claim, for a perk with a quantity.
     pub remaining: Option<i64>,
@@ -61,6 +63,7 @@ pub async fn search_businesses(deps: &Deps, params: Params<'_>) -> Result<Search
                 category: p.category,
                 perk: p.perk,
                 communities: p.communities,
+                verified_only: p.verified_only,
                 remaining: p.quantity.map(|q| (q - p.claimed).max(0)),
                 quantity: p.quantity,
                 ends_on: p.ends_on,

@@ -11,6 +11,7 @@ mod phone;
 pub mod postal;
 pub mod taxonomy;
 mod text;
+pub mod work_email;
 
 pub use email::Email;
 pub use fields::{postal, radius, text};
@@ -19,6 +20,7 @@ pub use phone::Phone;
 pub use postal::PostalCode;
 pub use taxonomy::{AgeRange, BusinessCategory, Community, HelpType, ListingDomain, Locale, Role, Taxonomy};
 pub use text::{Text, bounded};
+pub use work_email::{WorkDomain, WorkEmail};
 
 /// Why a value was refused: a stable code for clients and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -24,6 +24,10 @@ pub struct CommunityEntry {
     pub code: String,
     pub label: Label,
     pub front_line: bool,
+    /// The domains of work addresses that prove this community (see [`super::work_email`]); none for a
+    /// community that cannot be verified by a work address.
+    #[serde(default)]
+    pub work_domains: Vec<String>,
     pub roles: Vec<Entry>,
 }
 

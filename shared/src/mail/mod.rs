@@ -6,6 +6,7 @@
 
 #[cfg(feature = "embedded")]
 pub mod outbox;
+pub mod community;
 pub mod relay;
 pub mod ses;
 pub mod templates;

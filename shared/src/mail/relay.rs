@@ -8,7 +8,7 @@ use super::{MailLink, OutgoingMail};
 use crate::domain::{Email, Locale};
 
 /// The text as HTML: every line escaped, the given links made clickable.
-fn html_of(locale: Locale, subject: &str, text: &str, links: &[&str]) -> String {
+pub(crate) fn html_of(locale: Locale, subject: &str, text: &str, links: &[&str]) -> String {
     let mut body = String::new();
     for line in text.lines() {
         let linked = links.iter().fold(escape_html(line), |acc, url| {

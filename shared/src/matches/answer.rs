@@ -77,7 +77,7 @@ pub async fn keep_open(deps: &Deps, claims: &Claims, now: UnixTime) -> Result<Un
     ops.push(WriteOp::Update { key, set: s, cond: Cond::Live });
     let keep = member.expires_at.max(expires_at);
     ops.push(WriteOp::Update { key: keys::member(member_id), set: set([(EXPIRES_AT, json!(keep))]), cond: Cond::Live });
-    ops.push(WriteOp::Update { key: keys::email_marker(&member.email_hash), set: set([(EXPIRES_AT, json!(keep))]), cond: Cond::Live });
+    ops.extend(member.keep_markers(keep, now));
     deps.store.transact(ops, now).await?;
     info!(post_id = %post_id, "post kept open");
     Ok(expires_at)

@@ -201,7 +201,7 @@ pub(crate) async fn introduce(deps: &Deps, m: &Match, kind: IntroKind, now: Unix
     }
     for member in [&p.volunteer, &p.requester] {
         ops.push(extend(keys::member(&member.id), member.expires_at));
-        ops.push(extend(keys::email_marker(&member.email_hash), member.expires_at));
+        ops.extend(member.keep_markers(member.expires_at.max(keep), now));
         ops.push(extend(keys::match_ref(&member.id, &m.id), keep));
     }
     ops.push(count(Metric::Introduced, m, now));

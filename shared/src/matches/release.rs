@@ -111,7 +111,7 @@ pub(crate) async fn members_left_with_nothing(
                 None => Cond::Live,
             };
             ops.push(WriteOp::Delete { key: profile, cond });
-            ops.push(WriteOp::Delete { key: keys::email_marker(&member.email_hash), cond: Cond::Always });
+            ops.extend(member.delete_markers(deps, now).await?);
             ops.extend(items.iter().filter(|i| is_bookkeeping(&i.key)).map(|i| WriteOp::Delete { key: i.key.clone(), cond: Cond::Always }));
         }
     }

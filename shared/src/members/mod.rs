@@ -16,11 +16,13 @@ use serde_json::{Map, Value, json};
 
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod community;
 pub mod register;
 pub mod session;
 pub mod verify;
 
 pub use crate::records::member::{MAX_MEMBER_ITEMS, MEMBER_TTL, Member, MemberStatus};
+pub use community::{VerificationBody, request as request_community_check};
 #[cfg(feature = "demo")]
 pub use demo::create_verified;
 pub use register::{RegisterBody, Registration, register};

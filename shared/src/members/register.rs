@@ -153,6 +153,9 @@ pub(crate) async fn create_pending(deps: &Deps, reg: &Registration, email_hash: 
         last_active_at: now,
         expires_at,
         revision: 0,
+        community_verified_on: None,
+        community_verified_until: None,
+        work_email_hash: None,
     };
     let marker = EmailMarker { member_id: member.id.clone(), mail_window_start: now, mail_count: 1, expires_at };
     let ops = vec![

@@ -30,22 +30,15 @@ async fn touch(deps: &Deps, member: &Member, now: UnixTime) {
     if member.expires_at + DAY > target {
         return;
     }
-    let set = |extra: bool| {
-        let mut m = Map::from_iter([(EXPIRES_AT.into(), json!(target))]);
-        if extra {
-            m.insert("last_active_at".into(), json!(now));
-        }
-        m
-    };
-    let ops = vec![
+    let mut ops = vec![
         // Only over the expiry this session read: a post that meanwhile kept the member alive longer wins.
         WriteOp::Update {
             key: keys::member(&member.id),
-            set: set(true),
+            set: Map::from_iter([(EXPIRES_AT.into(), json!(target)), ("last_active_at".into(), json!(now))]),
             cond: Cond::LiveWith(vec![(EXPIRES_AT.into(), json!(member.expires_at))]),
         },
-        WriteOp::Update { key: keys::email_marker(&member.email_hash), set: set(false), cond: Cond::Live },
     ];
+    ops.extend(member.keep_markers(target, now));
     match deps.store.transact(ops, now).await {
         Ok(()) | Err(StoreError::Conflict) => {}
         Err(e) => warn!(member_id = %member.id, error = %e, "could not extend the member's expiry"),

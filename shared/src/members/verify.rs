@@ -39,12 +39,8 @@ pub(crate) async fn verify(deps: &Deps, claims: &Claims, now: UnixTime) -> Resul
             ]),
             cond: Cond::Live,
         },
-        WriteOp::Update {
-            key: keys::email_marker(&member.email_hash),
-            set: Map::from_iter([(EXPIRES_AT.into(), json!(expires_at))]),
-            cond: Cond::Live,
-        },
     ];
+    ops.extend(member.keep_markers(expires_at, now));
     if member.status == MemberStatus::Pending {
         let department = PostalCode::parse(&member.postal_code).ok().map(|c| c.department().to_owned());
         let event = crate::stats::Event { department: department.as_deref(), ..Default::default() };

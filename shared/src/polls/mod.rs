@@ -1,5 +1,6 @@
 //! Polls (docs/PRODUCT.md §2.3, Defmarket's *sondages*): moderators publish a question; every signed-in
-//! member (of the poll's communities, if it names any) votes once; anyone reads the results.
+//! member votes once — for a poll that names communities, a member of one of them whose community a work
+//! address verified ([`crate::members::community`]); anyone reads the results.
 //!
 //! No ballot is ever stored. A vote is one transaction: a "has voted" marker keyed by a keyed hash of
 //! (poll, normalised address) — no member id, no option, no time but the poll's own closing — put on
@@ -200,7 +201,7 @@ pub async fn list(deps: &Deps) -> Result<Polls, AppError> {
 /// `POST /api/polls/{id}/vote`: one vote per address and poll, counted without a ballot.
 ///
 /// Refusals: `400 invalid_id`, `404 not_found`, `422 invalid_option`, `410 poll_closed`,
-/// `403 not_in_poll_communities`, `409 already_voted`.
+/// `403 not_in_poll_communities`, `403 community_not_verified` (a poll for some communities), `409 already_voted`.
 #[instrument(skip_all)]
 pub async fn vote(deps: &Deps, member: &Member, poll_id: &str, v: NewVote) -> Result<(), AppError> {
     if ulid::Ulid::from_string(poll_id).is_err() {
@@ -211,8 +212,13 @@ pub async fn vote(deps: &Deps, member: &Member, poll_id: &str, v: NewVote) -> Re
     if v.option >= poll.options.len() {
         return Err(AppError::invalid("invalid_option", "option", "no such option in this poll"));
     }
-    if !poll.communities.is_empty() && !poll.communities.contains(&member.community) {
+    // A poll for some communities counts only members whose community a work address verified.
+    let restricted = !poll.communities.is_empty();
+    if restricted && !poll.communities.contains(&member.community) {
         return Err(Refusal::NotInPollCommunities.into());
+    }
+    if restricted && member.verified_community(now).is_none() {
+        return Err(Refusal::CommunityNotVerified.into());
     }
     // Keyed by the address, not the member: erasing and registering again does not make a second vote.
     let marker = keys::voted(&deps.email_hasher.hash(&format!("vote:{poll_id}:{}", member.email)));
@@ -224,7 +230,7 @@ pub async fn vote(deps: &Deps, member: &Member, poll_id: &str, v: NewVote) -> Re
             return Err(Refusal::AlreadyVoted.into());
         }
         let community = Some(member.community.as_str());
-        let ops = vec![
+        let mut ops = vec![
             WriteOp::Put {
                 item: Item::new(marker.clone(), Map::from_iter([(EXPIRES_AT.to_owned(), json!(poll.closes_at))])),
                 cond: Cond::Absent,
@@ -241,6 +247,9 @@ pub async fn vote(deps: &Deps, member: &Member, poll_id: &str, v: NewVote) -> Re
             },
             stats::count(Metric::Voted, &stats::Event::default(), now),
         ];
+        if restricted {
+            ops.push(crate::members::community::still_verified(member));
+        }
         match deps.store.transact(ops, now).await {
             Ok(()) => {
                 // Never the option, never the member: only that a vote was counted.

@@ -195,11 +195,7 @@ pub(crate) async fn guarded_write(
         if let Some(until) = keep_alive {
             let keep = current.expires_at.max(until);
             set.insert(EXPIRES_AT.into(), json!(keep));
-            all.push(WriteOp::Update {
-                key: keys::email_marker(&current.email_hash),
-                set: Map::from_iter([(EXPIRES_AT.into(), json!(keep))]),
-                cond: Cond::Live,
-            });
+            all.extend(current.keep_markers(keep, now));
         }
         all.push(WriteOp::Update { key: keys::member(&member.id), set, cond: unchanged });
         match deps.store.transact(all, now).await {

@@ -28,6 +28,9 @@ pub struct NewPerk {
     pub category: String,
     pub perk: String,
     pub communities: Vec<String>,
+    /// Tickets only for members whose community a work address verified.
+    #[serde(default)]
+    pub verified_only: bool,
     pub quantity: Option<i64>,
     pub ends_on: Option<String>,
 }
@@ -76,6 +79,7 @@ pub(crate) async fn post_perk(deps: &Deps, member: &Member, b: NewPerk, now: Uni
         category: category.as_str().to_owned(),
         perk: text(Some(&b.perk), "perk", 3, 300)?,
         communities,
+        verified_only: b.verified_only,
         quantity,
         claimed: 0,
         ends_on,

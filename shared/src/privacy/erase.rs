@@ -31,7 +31,7 @@ pub async fn erase(deps: &Deps, member_id: &str, link: Option<&Claims>, now: Uni
 async fn erase_once(deps: &Deps, member_id: &str, link: Option<&Claims>, now: UnixTime) -> Result<(), AppError> {
     let items = deps.store.query_prefix(&keys::member_pk(member_id), "", INCLUDING_EXPIRED, MAX_MEMBER_ITEMS).await?;
     let profile = keys::member(member_id);
-    let mut marker = None;
+    let mut markers = None;
     // Perks stay listed (they are business data) but lose the link to the member.
     let mut others = crate::posts::perk::detach_perks(deps, member_id, &items, now).await?;
     // A match names both members: it goes with either of them.
@@ -73,7 +73,7 @@ async fn erase_once(deps: &Deps, member_id: &str, link: Option<&Claims>, now: Un
     for item in items {
         if item.key == profile {
             let m: Member = parse_item(&item)?;
-            marker = Some(keys::email_marker(&m.email_hash));
+            markers = Some(m.delete_markers(deps, now).await?);
         } else {
             others.push(WriteOp::Delete { key: item.key, cond: Cond::Always });
         }
@@ -82,8 +82,8 @@ async fn erase_once(deps: &Deps, member_id: &str, link: Option<&Claims>, now: Un
     if let Some(claims) = link {
         last.push(used_link_op(claims));
     }
-    if let Some(marker) = marker {
-        last.push(WriteOp::Delete { key: marker, cond: Cond::Always });
+    if let Some(markers) = markers {
+        last.extend(markers);
         last.push(WriteOp::Delete { key: profile, cond: Cond::Always });
     }
     let room = crate::store::MAX_TRANSACTION_OPS - last.len();

@@ -27,6 +27,20 @@ pub struct Profile {
     pub created_at: String,
     pub last_active_at: String,
     pub expires_at: String,
+    /// Whether a work address verified the community and the verification holds.
+    pub community_verified: bool,
+    /// The day of that verification (a date only), and when it lapses.
+    pub community_verified_on: Option<String>,
+    pub community_verified_until: Option<String>,
+}
+
+/// A community verification waiting for its link: when the link expires, and how many were sent
+/// today. (The work address is not kept; its keyed hash, which reveals nothing without the platform's
+/// secret, is not shown.)
+#[derive(Debug, Serialize)]
+pub struct ShownCheck {
+    pub link_expires_at: String,
+    pub links_sent_today: i64,
 }
 
 /// `GET /api/me`: the profile, the member's posts, and every other item held about them (`records`:
@@ -41,6 +55,8 @@ pub struct Export {
     pub contacts: Vec<ShownContact>,
     /// Tickets of perks the member holds, with their codes.
     pub tickets: Vec<crate::tickets::Ticket>,
+    /// A community verification waiting for its link.
+    pub community_check: Option<ShownCheck>,
     pub records: Vec<Shown>,
     pub exported_at: String,
 }
@@ -114,6 +130,7 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Export, AppError> {
                 keys::CONTACT_SENT_PREFIX,
                 keys::CONTACT_IN_PREFIX,
                 keys::CLAIM_PREFIX,
+                keys::COMMUNITY_CHECK,
             ]
             .iter()
             .any(|p| i.key.sk.starts_with(p))
@@ -130,7 +147,15 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Export, AppError> {
             attrs
         })
         .collect();
+    let community_check = match items.iter().find(|i| i.key == keys::community_check(&member.id)) {
+        Some(i) => {
+            let c: crate::members::community::PendingCheck = i.parse()?;
+            Some(ShownCheck { link_expires_at: rfc3339(c.expires_at), links_sent_today: c.links_sent })
+        }
+        None => None,
+    };
     let m = member.clone();
+    let community_verified = m.verified_community(now).is_some();
     Ok(Export {
         profile: Profile {
             id: m.id,
@@ -145,12 +170,16 @@ pub async fn export(deps: &Deps, member: &Member) -> Result<Export, AppError> {
             created_at: rfc3339(m.created_at),
             last_active_at: rfc3339(m.last_active_at),
             expires_at: rfc3339(m.expires_at),
+            community_verified,
+            community_verified_on: m.community_verified_on,
+            community_verified_until: m.community_verified_until.map(rfc3339),
         },
         offers: posts.offers,
         requests: posts.requests,
         perks: posts.perks,
         contacts,
         tickets,
+        community_check,
         records,
         exported_at: rfc3339(now),
     })

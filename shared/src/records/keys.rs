@@ -5,6 +5,8 @@
 //! | member profile | `MEMBER#<member ulid>` | `PROFILE` | yes, `expires_at` |
 //! | e-mail uniqueness marker | `EMAIL#<HMAC-SHA256(normalised e-mail) hex>` | `EMAIL` | linkable only with the secret, `expires_at` |
 //! | used link | `LINK#<jti>` | `USED` | no (expires with the link) |
+//! | work-address marker of a verified community | `WORK_EMAIL#<HMAC-SHA256(work:normalised address) hex>` | `WORK_EMAIL` | linkable only with the secret and the address; member id; expires with the member or the verification |
+//! | a community verification waiting for its link | `MEMBER#<member>` | `COMMUNITY_CHECK` | keyed hash of the work address, link id; `expires_at` (the link's) |
 //! | help offer / request, listing | `MEMBER#<member>` | `OFFER#<ulid>` / `REQUEST#<ulid>` | yes, `expires_at` |
 //! | area of a help offer (one per postal code) | `MEMBER#<member>` | `AREA#<offer>#<n>` | yes, `expires_at` |
 //! | a listing's copy in the search index | `MEMBER#<member>` | `LISTED#<listing>` | yes, `expires_at` |
@@ -67,6 +69,19 @@ pub fn email_marker(email_hash: &str) -> Key {
 /// The marker that makes a link single-use.
 pub fn used_link(jti: &str) -> Key {
     Key::new(format!("LINK#{jti}"), "USED")
+}
+
+/// The marker that makes a work address verify one member at a time, keyed by its keyed hash.
+pub fn work_email_marker(work_hash: &str) -> Key {
+    Key::new(format!("WORK_EMAIL#{work_hash}"), "WORK_EMAIL")
+}
+
+/// A member's community verification waiting for its link to be followed.
+pub const COMMUNITY_CHECK: &str = "COMMUNITY_CHECK";
+
+/// A member's community verification waiting for its link.
+pub fn community_check(member_id: &str) -> Key {
+    Key::new(member_pk(member_id), COMMUNITY_CHECK)
 }
 
 /// A help offer in its member's partition.
@@ -306,6 +321,8 @@ mod tests {
         assert_eq!(k(member("M")), "MEMBER#M|PROFILE");
         assert_eq!(k(email_marker("h")), "EMAIL#h|EMAIL");
         assert_eq!(k(used_link("j")), "LINK#j|USED");
+        assert_eq!(k(work_email_marker("h")), "WORK_EMAIL#h|WORK_EMAIL");
+        assert_eq!(k(community_check("M")), "MEMBER#M|COMMUNITY_CHECK");
         assert_eq!(k(offer("M", "O")), "MEMBER#M|OFFER#O");
         assert_eq!(k(request("M", "R")), "MEMBER#M|REQUEST#R");
         assert_eq!(k(offer_area("M", "O", 2)), "MEMBER#M|AREA#O#2");

@@ -1,5 +1,6 @@
 //! A member and their e-mail marker as stored (`MEMBER#<id>`/`PROFILE`, `EMAIL#<hmac>`/`EMAIL`), the
-//! marker that makes a link single-use, and how long a member lives.
+//! work-address marker of a verified community (`WORK_EMAIL#<hmac>`/`WORK_EMAIL`), the marker that makes
+//! a link single-use, and how long a member lives.
 
 use crate::clock::{DAY, UnixTime};
 use crate::deps::Deps;
@@ -48,6 +49,68 @@ pub struct Member {
     /// Bumped by every post, so a purge that found the member with nothing open can condition on it.
     #[serde(default)]
     pub revision: i64,
+    /// The day a work address last verified the member's community (a date, never a time).
+    #[serde(default)]
+    pub community_verified_on: Option<String>,
+    /// When that verification lapses (twelve months after its day).
+    #[serde(default)]
+    pub community_verified_until: Option<UnixTime>,
+    /// The keyed hash of that work address (its marker's key); never the address.
+    #[serde(default)]
+    pub work_email_hash: Option<String>,
+}
+
+/// The work-address marker: which member a work address verifies.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct WorkEmailMarker {
+    pub(crate) member_id: String,
+    pub(crate) expires_at: UnixTime,
+}
+
+impl Member {
+    /// The member's community, if a work address verified it and the verification has not lapsed.
+    pub fn verified_community(&self, now: UnixTime) -> Option<&str> {
+        self.community_verified_until.filter(|until| *until > now).map(|_| self.community.as_str())
+    }
+
+    /// The updates that keep what lives outside the member's partition, for as long as the member does,
+    /// alive until `until`: the e-mail marker and, while the verification holds, the work-address marker
+    /// (never beyond the verification).
+    pub(crate) fn keep_markers(&self, until: UnixTime, now: UnixTime) -> Vec<WriteOp> {
+        let set = |t: UnixTime| Map::from_iter([(EXPIRES_AT.into(), json!(t))]);
+        let mut ops = vec![WriteOp::Update { key: keys::email_marker(&self.email_hash), set: set(until), cond: Cond::Live }];
+        if let (Some(hash), Some(verified_until)) = (&self.work_email_hash, self.community_verified_until)
+            && verified_until > now
+        {
+            ops.push(WriteOp::Update {
+                key: keys::work_email_marker(hash),
+                set: set(until.min(verified_until)),
+                cond: Cond::LiveWith(vec![("member_id".into(), json!(self.id))]),
+            });
+        }
+        ops
+    }
+
+    /// The deletes of what lives outside the member's partition for as long as the member does: the
+    /// e-mail marker and the work-address marker.
+    pub(crate) async fn delete_markers(&self, deps: &Deps, now: UnixTime) -> Result<Vec<WriteOp>, AppError> {
+        let mut ops = vec![WriteOp::Delete { key: keys::email_marker(&self.email_hash), cond: Cond::Always }];
+        ops.extend(self.release_work_email(deps, now).await?);
+        Ok(ops)
+    }
+
+    /// The delete of the work-address marker, if it is still this member's (once a verification lapsed,
+    /// the address may verify someone else).
+    pub(crate) async fn release_work_email(&self, deps: &Deps, now: UnixTime) -> Result<Option<WriteOp>, AppError> {
+        let Some(hash) = &self.work_email_hash else { return Ok(None) };
+        match deps.store.get(&keys::work_email_marker(hash), now).await? {
+            // A live marker of this member's cannot become another's before it is deleted.
+            Some(item) if item.parse::<WorkEmailMarker>()?.member_id == self.id => {
+                Ok(Some(WriteOp::Delete { key: item.key, cond: Cond::Always }))
+            }
+            _ => Ok(None),
+        }
+    }
 }
 
 impl std::fmt::Debug for Member {

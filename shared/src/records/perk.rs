@@ -32,6 +32,9 @@ pub struct Perk {
     pub category: String,
     pub perk: String,
     pub communities: Vec<String>,
+    /// Only members whose community a work address verified may claim its tickets.
+    #[serde(default)]
+    pub verified_only: bool,
     pub quantity: Option<i64>,
     /// Tickets claimed, of `quantity`: incremented by each claim's own transaction on condition that it
     /// is below `quantity`, decremented by a give-back. Never who claimed them.

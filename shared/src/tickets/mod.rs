@@ -72,7 +72,8 @@ fn short_code() -> String {
 /// `POST /api/businesses/{id}/claims`: one ticket of a listed perk with a quantity.
 ///
 /// Refusals: `400 invalid_id`, `404 not_found` (no listed perk), `422 no_tickets`, `409 sold_out`,
-/// `409 already_claimed`, `409 too_many_claims`, `410 platform_closed`.
+/// `409 already_claimed`, `409 too_many_claims`, `403 not_in_perk_communities`, `403 community_not_verified`
+/// (a verified-only perk), `410 platform_closed`.
 #[instrument(skip_all, fields(member_id = %member.id))]
 pub async fn claim(deps: &Deps, member: &Member, perk_id: &str) -> Result<Ticket, AppError> {
     if ulid::Ulid::from_string(perk_id).is_err() {
@@ -113,6 +114,14 @@ async fn prepare(deps: &Deps, member_id: &str, perk_id: &str, now: UnixTime) -> 
     }
     let profile = deps.store.get(&keys::member(member_id), now).await?.ok_or(Refusal::SessionRevoked)?;
     let member: Member = profile.parse()?;
+    // The perk is for its communities; a verified-only perk for members whose community a work address
+    // verified (the transaction below conditions on the profile this was read from).
+    if !perk.communities.contains(&member.community) {
+        return Err(Refusal::NotInPerkCommunities.into());
+    }
+    if perk.verified_only && member.verified_community(now).is_none() {
+        return Err(Refusal::CommunityNotVerified.into());
+    }
     if deps.store.count_prefix(&keys::member_pk(member_id), keys::CLAIM_PREFIX, now, MAX_MEMBER_ITEMS).await? >= MAX_CLAIMS_HELD {
         return Err(Refusal::TooManyClaims.into());
     }
