@@ -421,6 +421,64 @@ async fn on_dynamodb_local_and_the_local_ses_a_contact_is_relayed_accepted_and_p
     assert_logs_are_clean(&logs, &secrets, "44000");
 }
 
+/// A community verified through the real binary: the link reaches the work address (from the outbox,
+/// or as the local SES received it); afterwards the table (`entraide dump`), `GET /api/me` and — checked
+/// by the caller — the logs hold no trace of the work address.
+async fn community_flow(s: &Server, data_dir: &Path, env: &[(&str, String)], ses: Option<&str>) -> Vec<String> {
+    let http = reqwest::Client::new();
+    let tag = ulid::Ulid::generate().to_string().to_lowercase();
+    let (email, work) = (format!("gaelle.{tag}@example.org"), format!("g.travail.{tag}@gendarmerie.interieur.gouv.fr"));
+    let body = json!({"email": email, "first_name": "Gaëlle", "postal_code": "35000", "community": "gendarmerie", "consent": true});
+    assert_eq!(http.post(s.url("/api/register")).json(&body).send().await.unwrap().status(), 202);
+    let verify = links(&http, s, &email, ses).await.into_iter().find(|(k, _)| k == "verify").unwrap().1;
+    let answer: Value = http.post(s.url("/api/confirm")).json(&json!({ "token": verify })).send().await.unwrap().json().await.unwrap();
+    let session = answer["session"].as_str().unwrap().to_owned();
+    let r =
+        http.post(s.url("/api/me/community-verification")).bearer_auth(&session).json(&json!({ "work_email": work })).send().await.unwrap();
+    assert_eq!(r.status(), 202);
+    let token = match ses {
+        None => links(&http, s, &work, None).await.into_iter().find(|(k, _)| k == "verify_community").unwrap().1,
+        #[cfg(feature = "services")]
+        Some(endpoint) => {
+            let mails = ses_mails(&http, endpoint, &work).await;
+            mails.last().unwrap().1.lines().find(|l| l.contains("/link#")).map(fragment).unwrap()
+        }
+        #[cfg(not(feature = "services"))]
+        Some(_) => unreachable!("the local SES is for the services tests"),
+    };
+    let answer: Value = http.post(s.url("/api/confirm")).json(&json!({ "token": token })).send().await.unwrap().json().await.unwrap();
+    assert_eq!(answer["action"], "community_verified", "{answer}");
+    let me: Value = http.get(s.url("/api/me")).bearer_auth(&session).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["profile"]["community_verified"], true, "{me}");
+    let table = dump(data_dir, env);
+    assert!(table.contains("WORK_EMAIL#"), "the marker is there:\n{table}");
+    for trace in [work.as_str(), "g.travail", "gendarmerie.interieur"] {
+        assert!(!table.contains(trace), "{trace} is in the table:\n{table}");
+        assert!(!me.to_string().contains(trace), "{trace} is in the export: {me}");
+    }
+    vec![email, work, "g.travail".into(), verify, session, token]
+}
+
+#[tokio::test]
+async fn on_the_embedded_store_a_verified_community_leaves_no_trace_of_the_work_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path(), &[]);
+    let secrets = community_flow(&s, dir.path(), &[], None).await;
+    let logs = s.stop();
+    assert_logs_are_clean(&logs, &secrets, "35000");
+}
+
+#[cfg(feature = "services")]
+#[tokio::test]
+async fn on_dynamodb_local_and_the_local_ses_a_verified_community_leaves_no_trace_of_the_work_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let (env, ses) = aws_env("community", "cd");
+    let s = Server::start(dir.path(), &env);
+    let secrets = community_flow(&s, dir.path(), &env, Some(&ses)).await;
+    let logs = s.stop();
+    assert_logs_are_clean(&logs, &secrets, "35000");
+}
+
 /// `kill -9` in the middle of a burst of offers: every offer the server acknowledged is in the store
 /// afterwards (the embedded store answers a write only once the group it was committed with is on disk).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
