@@ -429,8 +429,10 @@ async function meView(main) {
     if (w.status === 200) { await render(); $("me-status").textContent = t("withdrawn"); } else showApiError(w, status);
   };
   const list = (items, side) => items.length ? h("ul", { class: "cards" }, items.map((x) => postItem(x, side, withdraw))) : h("p", {}, t("nothing"));
-  main.append(
+  // Absent parts are null; a list of parts is spread (Element.append would print either as text).
+  main.append(...[
     h("p", { id: "me-hello" }, t("hello", p.first_name)), dl,
+    verifyBlock(r.body),
     h("h2", {}, t("my_offers")), list(r.body.offers, "offer"),
     h("h2", {}, t("my_requests")), list(r.body.requests, "request"),
     h("h2", {}, t("my_tickets")),
@@ -446,7 +448,35 @@ async function meView(main) {
       h("button", { type: "button", id: "export", onclick: () => exportData(r.body) }, t("export")),
       h("button", { type: "button", id: "erase", class: "danger", onclick: () => eraseAll(status) }, t("erase")),
       h("button", { type: "button", id: "signout", class: "secondary", onclick: () => { session.clear(); location.hash = "#accueil"; } }, t("signout"))),
-    status);
+    status].flat().filter((c) => c !== null));
+}
+
+/** "Verify my community": where the verification stands, and the form that sends a link to a work address. */
+function verifyBlock(data) {
+  const p = data.profile;
+  const community = taxonomy?.communities.find((c) => c.code === p.community);
+  const section = h("section", { "aria-labelledby": "verify-title" }, h("h2", { id: "verify-title" }, t("verify_title")));
+  const state = h("p", { id: "verify-state" });
+  if (p.community_verified) state.textContent = t("verified_until", formatDate(p.community_verified_until));
+  else if (p.community_verified_until) state.textContent = t("verified_lapsed", formatDate(p.community_verified_until));
+  if (data.community_check && !p.community_verified) state.textContent = t("verify_pending", formatDate(data.community_check.link_expires_at));
+  section.append(state);
+  const domains = community?.work_domains ?? [];
+  if (!domains.length) { section.append(h("p", {}, t("not_verifiable"))); return section; }
+  const status = h("p", { id: "verify-status", role: "status", "aria-live": "polite" });
+  const form = h("form", { id: "verify-form", novalidate: true },
+    h("p", {}, t("verify_intro")),
+    field("verify-work_email", t("work_email"), h("input", { type: "email", autocomplete: "off", maxlength: "254", required: true }),
+      t("verify_domains", domains.map((d) => d.replace("*", "…")).join(", "))),
+    h("button", { type: "submit" }, t("verify_send")), status);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault(); clearErrors(form); status.textContent = "";
+    const r = await api("POST", "/api/me/community-verification", { work_email: $("verify-work_email").value.trim() }, session.get());
+    if (r.status === 202) { status.textContent = t("verify_sent"); form.reset(); }
+    else showApiError(r, status, "verify-");
+  });
+  section.append(form);
+  return section;
 }
 
 function contactItem(c) {
@@ -627,6 +657,7 @@ async function perksView(main) {
   const show = (p) => h("li", { class: "card" }, h("h3", { id: `b-${p.id}` }, p.name),
     h("p", {}, `${label(categories, p.category)} · ${[p.address, p.postal_code].filter(Boolean).join(", ")} · ${t("km", p.distance_km.toLocaleString(lang))}`),
     h("p", {}, p.perk), h("p", { class: "help" }, `${t("for_communities")} : ${p.communities.map((c) => label(taxonomy?.communities, c)).join(", ")}`),
+    p.verified_only ? h("p", { class: "badge" }, t("verified_only")) : null,
     p.remaining === null || p.remaining === undefined ? null : ticketBlock(p));
   main.append(h("h1", { tabindex: "-1" }, t("perks_title")), h("p", {}, t("perks_intro")),
     h("h2", {}, t("search")), ...searchBlock({ id: "perks", path: "/api/businesses", defaultRadius: 10, show, empty: t("none_found"),
@@ -641,6 +672,8 @@ async function perksView(main) {
     field("post-category", t("category"), h("select", {}, ...categories.map((c) => option(c.code, c.label[lang])))),
     field("post-perk", t("perk"), h("input", { maxlength: "300", required: true })),
     field("post-quantity", t("quantity"), h("input", { type: "number", min: "1", max: "100000", inputmode: "numeric" }), t("quantity_help")),
+    h("div", { class: "check" }, h("input", { type: "checkbox", id: "post-verified_only", "aria-describedby": "post-verified_only-help" }),
+      h("label", { for: "post-verified_only" }, t("verified_only")), h("p", { class: "help", id: "post-verified_only-help" }, t("verified_only_help"))),
     h("fieldset", { id: "post-communities", "aria-describedby": "post-communities-error" }, h("legend", {}, t("for_communities")),
       ...communities.map((c) => h("div", { class: "check" }, h("input", { type: "checkbox", id: `post-communities-${c.code}`, value: c.code }),
         h("label", { for: `post-communities-${c.code}` }, c.label[lang]))),
@@ -652,6 +685,7 @@ async function perksView(main) {
     const body = { kind: "perk", business_name: v("business_name"), address: v("address"), postal_code: v("postal_code"), category: v("category"),
       perk: v("perk"), communities: [...document.querySelectorAll("#post-communities input:checked")].map((c) => c.value) };
     if (v("quantity")) body.quantity = Number(v("quantity"));
+    if ($("post-verified_only").checked) body.verified_only = true;
     const r = await api("POST", "/api/offers", body, session.get());
     if (r.status === 201) { status.textContent = t(r.body.status === "approved" ? "perk_listed" : "perk_pending"); form.reset(); }
     else showApiError(r, status, "post-");
@@ -818,7 +852,7 @@ async function statsView(main) {
   if (r.status !== 200) { main.append(h("p", {}, t("numbers_unavailable"))); return; }
   const s = r.body;
   const metrics = ["registered", "offered", "requested", "proposed", "introduced", "confirmed", "declined", "rejected", "closed",
-    "contacts_sent", "contacts_accepted", "contacts_declined", "contacts_confirmed", "tickets_claimed", "tickets_returned", "votes"];
+    "contacts_sent", "contacts_accepted", "contacts_declined", "contacts_confirmed", "tickets_claimed", "tickets_returned", "votes", "verifications"];
   const totals = h("dl", { class: "numbers" }, metrics.map((m) => h("div", {}, h("dt", {}, String(s.totals[m])), h("dd", {}, t(`m_${m}`)))));
   main.append(totals, h("p", {}, `${t("median_wait")} : ${s.median_minutes_to_match === null ? "—" : t("minutes", s.median_minutes_to_match)}`));
   const series = ["requested", "offered", "confirmed"];
@@ -876,7 +910,7 @@ function linkPage() {
   const purpose = token ? purposeOf(token) : null;
   const pending = localStorage.getItem(PENDING);
   if (!token) linkText = { what: "link_missing" };
-  else if (!["verify", "erase", "confirm_match", "decline_match", "keep_open", "accept_contact", "decline_contact", "report_contact", "confirm_contact"].includes(purpose)) linkText = { what: "link_unknown" };
+  else if (!["verify", "erase", "confirm_match", "decline_match", "keep_open", "accept_contact", "decline_contact", "report_contact", "confirm_contact", "verify_community"].includes(purpose)) linkText = { what: "link_unknown" };
   else if (purpose === "verify" && pending) linkText = { what: "link_verify_pending", go: "go_verify" };
   else linkText = { what: `link_${purpose}`, go: `go_${purpose}` };
   renderLinkText();
@@ -896,7 +930,7 @@ function linkPage() {
     } else if (r.status === 200 && r.body.action === "erased") {
       session.clear(); localStorage.removeItem(PENDING);
       status.textContent = t("done_erased"); go.hidden = true;
-    } else if (r.status === 200 && ["match_confirmed", "match_declined", "kept_open", "contact_accepted", "contact_declined", "contact_reported", "contact_confirmed"].includes(r.body.action)) {
+    } else if (r.status === 200 && ["match_confirmed", "match_declined", "kept_open", "contact_accepted", "contact_declined", "contact_reported", "contact_confirmed", "community_verified"].includes(r.body.action)) {
       status.textContent = t(`done_${r.body.action}`); go.hidden = true;
     } else if (r.status === 0) {
       status.textContent = t("unreachable"); go.disabled = false;

@@ -31,6 +31,7 @@ test("a member takes a place, shows its code, gives it back; the last place goes
   await form.getByLabel("L'avantage proposé").fill("Deux places pour la première");
   await form.getByLabel("Nombre de places (facultatif)").fill("2");
   await form.getByLabel("Santé", { exact: true }).check();
+  await form.getByLabel("Sapeurs-pompiers", { exact: true }).check();
   await owner.getByRole("button", { name: "Référencer ce commerce" }).click();
   await owner.getByText("Le commerce est publié.").waitFor();
 
