@@ -82,9 +82,10 @@ pub(crate) async fn purge_ops(deps: &Deps, m: &Match, now: UnixTime) -> Result<V
 }
 
 /// True for the items of a member's partition that are bookkeeping rather than something they hold open
-/// (the day's count of contacts sent, the owners who declined them): they never keep a member, and go with one.
+/// (the day's count of contacts sent, the owners who declined them, a community verification waiting for
+/// its link): they never keep a member, and go with one.
 fn is_bookkeeping(key: &Key) -> bool {
-    key.sk.starts_with(keys::CONTACTS_ON_PREFIX) || key.sk.starts_with(keys::BLOCK_PREFIX)
+    key.sk.starts_with(keys::CONTACTS_ON_PREFIX) || key.sk.starts_with(keys::BLOCK_PREFIX) || key.sk == keys::COMMUNITY_CHECK
 }
 
 /// The writes that erase each of `members` who is left with nothing once the `deleted` items go: profile,
