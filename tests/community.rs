@@ -20,27 +20,13 @@ fn config() -> Config {
 }
 
 async fn sign_in(app: &TestApp, email: &str, community: &str) -> String {
-    let body = json!({"email": email, "first_name": "Camille", "postal_code": "33000", "community": community,
-                      "locale": "fr", "consent": true, "website": ""});
-    assert_eq!(app.call("POST", "/api/register", Some(body), None).await.0, 202);
-    let token = app.t.latest_link(email, "verify");
-    let (status, body) = app.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await;
-    assert_eq!(status, 200, "{body}");
-    body["session"].as_str().unwrap().to_owned()
+    app.sign_in_with(json!({"email": email, "first_name": "Camille", "postal_code": "33000", "community": community,
+                            "locale": "fr", "consent": true, "website": ""}))
+        .await
 }
 
 async fn ask(app: &TestApp, session: &str, work_email: &str) -> (u16, Value) {
     app.call("POST", "/api/me/community-verification", Some(json!({ "work_email": work_email })), Some(session)).await
-}
-
-async fn follow(app: &TestApp, token: &str) -> (u16, Value) {
-    app.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await
-}
-
-async fn me(app: &TestApp, session: &str) -> Value {
-    let (status, body) = app.call("GET", "/api/me", None, Some(session)).await;
-    assert_eq!(status, 200, "{body}");
-    body
 }
 
 fn code(answer: &(u16, Value)) -> (u16, Option<&str>) {
@@ -50,18 +36,18 @@ fn code(answer: &(u16, Value)) -> (u16, Option<&str>) {
 async fn a_work_address_verifies_one_member_and_is_kept_nowhere(app: TestApp) {
     let work = "c.dupont-urgences@aphp.fr";
     let lea = sign_in(&app, "lea@example.org", "health").await;
-    assert_eq!(me(&app, &lea).await["profile"]["community_verified"], false);
+    assert_eq!(app.me(&lea).await["profile"]["community_verified"], false);
     let (status, body) = ask(&app, &lea, work).await;
     assert_eq!((status, body["status"].as_str()), (202, Some("verification_sent")), "{body}");
     // The link went to the work address, and only there.
     let token = app.t.latest_link(work, "verify_community");
     assert!(app.t.mails().iter().filter(|m| m.links.iter().any(|l| l.purpose == "verify_community")).all(|m| m.to == work));
-    let (status, body) = follow(&app, &token).await;
+    let (status, body) = app.follow(&token).await;
     assert_eq!((status, body["action"].as_str(), body["community"].as_str()), (200, Some("community_verified"), Some("health")), "{body}");
     let today = day_of(app.t.clock.now());
     assert!(body["valid_until"].as_str().unwrap() > rfc3339(app.t.clock.now() + 364 * DAY).as_str(), "{body}");
-    assert_eq!(code(&follow(&app, &token).await), (410, Some("link_used")));
-    let export = me(&app, &lea).await;
+    assert_eq!(code(&app.follow(&token).await), (410, Some("link_used")));
+    let export = app.me(&lea).await;
     assert_eq!(
         (export["profile"]["community_verified"].as_bool(), export["profile"]["community_verified_on"].as_str()),
         (Some(true), Some(today.as_str()))
@@ -81,12 +67,12 @@ async fn a_work_address_verifies_one_member_and_is_kept_nowhere(app: TestApp) {
     let zoe = sign_in(&app, "zoe@example.org", "health").await;
     assert_eq!(ask(&app, &zoe, work).await.0, 202);
     let zoe_token = app.t.latest_link(work, "verify_community");
-    assert_eq!(code(&follow(&app, &zoe_token).await), (409, Some("work_email_in_use")));
-    assert_eq!(me(&app, &zoe).await["profile"]["community_verified"], false);
+    assert_eq!(code(&app.follow(&zoe_token).await), (409, Some("work_email_in_use")));
+    assert_eq!(app.me(&zoe).await["profile"]["community_verified"], false);
     // Once Léa erases her data, the address is free: Zoé's link (not used) now works.
     assert_eq!(app.call("DELETE", "/api/me", None, Some(&lea)).await.0, 200);
-    assert_eq!(follow(&app, &zoe_token).await.0, 200);
-    assert_eq!(me(&app, &zoe).await["profile"]["community_verified"], true);
+    assert_eq!(app.follow(&zoe_token).await.0, 200);
+    assert_eq!(app.me(&zoe).await["profile"]["community_verified"], true);
     let dump = app.dump_text().await;
     assert_eq!(dump.matches("WORK_EMAIL#").count(), 1, "Léa's marker went with her:\n{dump}");
 
@@ -130,7 +116,7 @@ async fn two_links_for_one_address_at_once(app: TestApp) {
             assert_eq!(ask(&app, &s, &work).await.0, 202);
             tokens.push(app.t.latest_link(&work, "verify_community"));
         }
-        let answers = join_all(tokens.iter().map(|t| follow(&app, t))).await;
+        let answers = join_all(tokens.iter().map(|t| app.follow(t))).await;
         let mut statuses: Vec<u16> = answers.iter().map(|a| a.0).collect();
         statuses.sort();
         assert!(statuses == [200, 409] || statuses == [200, 410], "round {round}: {answers:?}");
@@ -180,20 +166,20 @@ async fn only_the_latest_link_works_three_a_day_and_bad_input_is_a_4xx() {
     }
     assert_eq!(code(&ask(&app, &s, "p3@sdis33.fr").await), (429, Some("too_many_verifications")));
     let first = app.t.latest_link("p0@sdis33.fr", "verify_community");
-    assert_eq!(code(&follow(&app, &first).await), (410, Some("link_replaced")));
+    assert_eq!(code(&app.follow(&first).await), (410, Some("link_replaced")));
     // A link is not a session, a session is not a link.
     assert_eq!(code(&app.call("GET", "/api/me", None, Some(&first)).await), (401, Some("wrong_purpose")));
-    assert_eq!(code(&follow(&app, &s).await), (401, Some("wrong_purpose")));
+    assert_eq!(code(&app.follow(&s).await), (401, Some("wrong_purpose")));
     let latest = app.t.latest_link("p2@sdis33.fr", "verify_community");
-    assert_eq!(follow(&app, &latest).await.0, 200);
-    let export = me(&app, &s).await;
+    assert_eq!(app.follow(&latest).await.0, 200);
+    let export = app.me(&s).await;
     assert!(export["community_check"].is_null(), "{export}");
-    assert_eq!(code(&follow(&app, &first).await), (410, Some("link_replaced")));
+    assert_eq!(code(&app.follow(&first).await), (410, Some("link_replaced")));
     // A day later, three more.
     app.t.clock.advance(DAY + 1);
     let s = sign_in(&app, "pompier@example.org", "firefighters").await;
     assert_eq!(ask(&app, &s, "p3@sdis33.fr").await.0, 202);
-    let export = me(&app, &s).await;
+    let export = app.me(&s).await;
     assert_eq!(export["community_check"]["links_sent_today"], 1, "{export}");
     assert!(!export.to_string().contains("sdis33"), "{export}");
 }
@@ -206,16 +192,16 @@ async fn a_verification_lapses_after_twelve_months() {
     let work = "marin@intradef.gouv.fr";
     let mut s = sign_in(&app, "marin@example.org", "defense").await;
     app.verify_community(&s, work).await;
-    let until = me(&app, &s).await["profile"]["community_verified_until"].as_str().unwrap().to_owned();
+    let until = app.me(&s).await["profile"]["community_verified_until"].as_str().unwrap().to_owned();
     // Active every 20 days (each sign-in keeps the member, and the marker, alive).
     for _ in 0..18 {
         app.t.clock.advance(20 * DAY);
         s = sign_in(&app, "marin@example.org", "defense").await;
-        assert_eq!(me(&app, &s).await["profile"]["community_verified"], true);
+        assert_eq!(app.me(&s).await["profile"]["community_verified"], true);
     }
     app.t.clock.advance(10 * DAY);
     s = sign_in(&app, "marin@example.org", "defense").await;
-    let profile = me(&app, &s).await["profile"].clone();
+    let profile = app.me(&s).await["profile"].clone();
     assert!(rfc3339(app.t.clock.now()) > until);
     assert_eq!(
         (profile["community_verified"].as_bool(), profile["community_verified_until"].as_str()),

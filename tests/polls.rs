@@ -18,13 +18,9 @@ fn config() -> Config {
 }
 
 async fn sign_in(app: &TestApp, email: &str, community: &str) -> String {
-    let body = json!({"email": email, "first_name": "Camille", "postal_code": "75011", "community": community,
-                      "locale": "fr", "consent": true, "website": ""});
-    assert_eq!(app.call("POST", "/api/register", Some(body), None).await.0, 202);
-    let token = app.t.latest_link(email, "verify");
-    let (status, body) = app.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await;
-    assert_eq!(status, 200, "{body}");
-    body["session"].as_str().unwrap().to_owned()
+    app.sign_in_with(json!({"email": email, "first_name": "Camille", "postal_code": "75011", "community": community,
+                            "locale": "fr", "consent": true, "website": ""}))
+        .await
 }
 
 fn now(app: &TestApp) -> i64 {

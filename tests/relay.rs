@@ -43,14 +43,9 @@ const SENDER: Person = Person {
 const MESSAGE: &str = "Hello! <b>I can help</b> on Saturday mornings & \"weekends\".\nSee you soon.";
 
 async fn sign_in(app: &TestApp, p: &Person) -> String {
-    let body = json!({"email": p.email, "first_name": p.first_name, "postal_code": "29000", "community": p.community,
-                      "phone": p.phone, "locale": p.locale, "consent": true, "website": ""});
-    let (status, answer) = app.call("POST", "/api/register", Some(body), None).await;
-    assert_eq!(status, 202, "{answer}");
-    let token = app.t.latest_link(p.email, "verify");
-    let (status, body) = app.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await;
-    assert_eq!(status, 200, "{body}");
-    body["session"].as_str().unwrap().to_owned()
+    app.sign_in_with(json!({"email": p.email, "first_name": p.first_name, "postal_code": "29000", "community": p.community,
+                            "phone": p.phone, "locale": p.locale, "consent": true, "website": ""}))
+        .await
 }
 
 async fn someone(app: &TestApp, n: usize) -> String {
@@ -70,16 +65,6 @@ async fn contact(app: &TestApp, session: &str, listing: &str, message: &str) -> 
     app.call("POST", &format!("/api/listings/{listing}/contact"), Some(json!({ "message": message })), Some(session)).await
 }
 
-async fn follow(app: &TestApp, token: &str) -> (u16, Value) {
-    app.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await
-}
-
-async fn me(app: &TestApp, session: &str) -> Value {
-    let (status, body) = app.call("GET", "/api/me", None, Some(session)).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
 fn mails_to(app: &TestApp, to: &str) -> Vec<StoredMail> {
     app.t.mails().into_iter().filter(|m| m.to == to).collect()
 }
@@ -97,7 +82,7 @@ async fn totals(app: &TestApp) -> Value {
 async fn the_relay_introduces_on_accept_and_confirm_leaves_nothing(app: TestApp) {
     let owner = sign_in(&app, &OWNER).await;
     let sender = sign_in(&app, &SENDER).await;
-    let sender_id = me(&app, &sender).await["profile"]["id"].as_str().unwrap().to_owned();
+    let sender_id = app.me(&sender).await["profile"]["id"].as_str().unwrap().to_owned();
     let id = listing(&app, &owner, "Cueillette de légumes").await;
 
     let (status, body) = contact(&app, &sender, &id, MESSAGE).await;
@@ -117,14 +102,14 @@ async fn the_relay_introduces_on_accept_and_confirm_leaves_nothing(app: TestApp)
     assert!(!to_owner.html.contains("<b>I can help</b>") && to_owner.html.contains("&lt;b&gt;I can help&lt;/b&gt;"));
 
     // Both see it in their space, with its state; the owner never sees the sender's id.
-    let mine = me(&app, &sender).await;
+    let mine = app.me(&sender).await;
     assert_eq!((mine["contacts"][0]["direction"].as_str(), mine["contacts"][0]["status"].as_str()), (Some("sent"), Some("sent")));
-    let theirs = me(&app, &owner).await;
+    let theirs = app.me(&owner).await;
     assert_eq!(theirs["contacts"][0]["direction"], "received");
     assert!(!theirs.to_string().contains(&sender_id), "the owner's export names the sender: {theirs}");
 
     // Accept: both receive the same introduction, holding both addresses (and the phone the sender opted in).
-    let (status, body) = follow(&app, &link(&to_owner, "accept_contact")).await;
+    let (status, body) = app.follow(&link(&to_owner, "accept_contact")).await;
     assert_eq!((status, body["action"].as_str()), (200, Some("contact_accepted")), "{body}");
     let intro_owner = mails_to(&app, OWNER.email).pop().unwrap();
     let intro_sender = mails_to(&app, SENDER.email).pop().unwrap();
@@ -136,21 +121,21 @@ async fn the_relay_introduces_on_accept_and_confirm_leaves_nothing(app: TestApp)
     let shared_part = |m: &StoredMail| m.text.split("\n--\n").next().unwrap().to_owned();
     assert_eq!(shared_part(&intro_owner), shared_part(&intro_sender), "the same introduction for both");
     // The accept link works once; a tampered confirm link does nothing.
-    assert_eq!(follow(&app, &link(&to_owner, "accept_contact")).await.1["error"]["code"], "link_used");
+    assert_eq!(app.follow(&link(&to_owner, "accept_contact")).await.1["error"]["code"], "link_used");
     let mut tampered = link(&intro_sender, "confirm_contact");
     tampered.insert(tampered.len() / 2, 'x');
-    assert_eq!(follow(&app, &tampered).await.0, 401);
-    assert_eq!(me(&app, &sender).await["contacts"][0]["status"], "accepted");
+    assert_eq!(app.follow(&tampered).await.0, 401);
+    assert_eq!(app.me(&sender).await["contacts"][0]["status"], "accepted");
 
     // Confirm: the contact, its message and both references are gone from the raw store; the sender,
     // left with nothing open, is gone entirely; the owner keeps only their account and listing.
-    let (status, body) = follow(&app, &link(&intro_sender, "confirm_contact")).await;
+    let (status, body) = app.follow(&link(&intro_sender, "confirm_contact")).await;
     assert_eq!((status, body["action"].as_str()), (200, Some("contact_confirmed")), "{body}");
     let dump = app.dump_text().await;
     for gone in ["I can help", "Saturday", SENDER.email, "Samir", &contact_id, &sender_id, "CONTACT", "06 11 22 33 44"] {
         assert!(!dump.contains(gone), "the raw store still holds {gone:?}:\n{dump}");
     }
-    assert_eq!(follow(&app, &link(&intro_owner, "confirm_contact")).await.1["error"]["code"], "link_used");
+    assert_eq!(app.follow(&link(&intro_owner, "confirm_contact")).await.1["error"]["code"], "link_used");
     let t = totals(&app).await;
     assert_eq!(
         (t["contacts_sent"].as_i64(), t["contacts_accepted"].as_i64(), t["contacts_confirmed"].as_i64(), t["contacts_declined"].as_i64()),
@@ -180,7 +165,7 @@ async fn decline_blocks_the_pair_and_a_report_reaches_the_moderators(app: TestAp
 
     // Decline: the sender is told, without a reason and without anything of the owner; the pair is blocked.
     assert_eq!(contact(&app, &sender, &id, "Bonjour, je peux aider.").await.0, 201);
-    let (status, body) = follow(&app, &link(&mails_to(&app, OWNER.email).pop().unwrap(), "decline_contact")).await;
+    let (status, body) = app.follow(&link(&mails_to(&app, OWNER.email).pop().unwrap(), "decline_contact")).await;
     assert_eq!((status, body["action"].as_str()), (200, Some("contact_declined")), "{body}");
     let told = mails_to(&app, SENDER.email).pop().unwrap();
     assert!(told.text.contains("Cueillette de légumes"), "{}", told.text);
@@ -191,7 +176,7 @@ async fn decline_blocks_the_pair_and_a_report_reaches_the_moderators(app: TestAp
         let (status, body) = contact(&app, &sender, listing_id, "Encore moi").await;
         assert_eq!((status, body["error"]["code"].as_str()), (403, Some("contact_declined")), "{body}");
     }
-    assert!(me(&app, &sender).await["contacts"].as_array().unwrap().is_empty());
+    assert!(app.me(&sender).await["contacts"].as_array().unwrap().is_empty());
 
     // Report: the contact waits for a moderator, who sees the message and the sender's labels, no address.
     let reporter_target = someone(&app, 1).await;
@@ -199,10 +184,10 @@ async fn decline_blocks_the_pair_and_a_report_reaches_the_moderators(app: TestAp
     assert_eq!(contact(&app, &reporter_target, &elsewhere, "Achetez mes cryptos, ici aussi !").await.0, 201);
     assert_eq!(contact(&app, &reporter_target, &id, "Achetez mes cryptos !").await.0, 201);
     let to_owner = mails_to(&app, OWNER.email).pop().unwrap();
-    let (status, body) = follow(&app, &link(&to_owner, "report_contact")).await;
+    let (status, body) = app.follow(&link(&to_owner, "report_contact")).await;
     assert_eq!((status, body["action"].as_str()), (200, Some("contact_reported")), "{body}");
     // Reported, it can no longer be accepted.
-    assert_eq!(follow(&app, &link(&to_owner, "accept_contact")).await.1["error"]["code"], "contact_closed");
+    assert_eq!(app.follow(&link(&to_owner, "accept_contact")).await.1["error"]["code"], "contact_closed");
     let (_, queue) = app.call("GET", "/api/moderation", None, Some(&moderator)).await;
     assert_eq!((queue["contacts_waiting"].as_u64(), queue["contacts"][0]["message"].as_str()), (Some(1), Some("Achetez mes cryptos !")));
     assert!(!queue.to_string().contains("person1@"), "{queue}");
@@ -221,20 +206,20 @@ async fn decline_blocks_the_pair_and_a_report_reaches_the_moderators(app: TestAp
     let (status, body) = contact(&app, &reporter_target, &other, "Et ici ?").await;
     assert_eq!((status, body["error"]["code"].as_str()), (403, Some("suspended")), "{body}");
     // Its other message, not accepted yet, went with it.
-    assert!(me(&app, &reporter_target).await["contacts"].as_array().unwrap().is_empty());
+    assert!(app.me(&reporter_target).await["contacts"].as_array().unwrap().is_empty());
     assert!(!app.dump_text().await.contains("cryptos"));
 
     // A dismissed report puts the contact back before its owner, who can then accept it.
     let third = someone(&app, 2).await;
     assert_eq!(contact(&app, &third, &id, "Je suis disponible le soir.").await.0, 201);
     let to_owner = mails_to(&app, OWNER.email).pop().unwrap();
-    follow(&app, &link(&to_owner, "report_contact")).await;
+    app.follow(&link(&to_owner, "report_contact")).await;
     let (_, queue) = app.call("GET", "/api/moderation", None, Some(&moderator)).await;
     let reported = queue["contacts"][0]["id"].as_str().unwrap().to_owned();
     let (status, body) =
         app.call("POST", &format!("/api/moderation/contacts/{reported}"), Some(json!({"decision": "dismiss"})), Some(&moderator)).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("dismissed")), "{body}");
-    assert_eq!(follow(&app, &link(&to_owner, "accept_contact")).await.1["action"], "contact_accepted");
+    assert_eq!(app.follow(&link(&to_owner, "accept_contact")).await.1["action"], "contact_accepted");
     assert_eq!(totals(&app).await["contacts_declined"], 1);
 }
 
@@ -291,7 +276,7 @@ async fn every_limit_holds_inside_the_write(app: TestApp) {
     for (s, body) in burst.iter().filter(|(s, _)| *s != 201) {
         assert_eq!((*s, body["error"]["code"].as_str()), (429, Some("too_many_contacts")), "{body}");
     }
-    assert_eq!(me(&app, &sender).await["contacts"].as_array().unwrap().len(), 10);
+    assert_eq!(app.me(&sender).await["contacts"].as_array().unwrap().len(), 10);
     let unsent = burst.iter().zip(&listings).find(|((s, _), _)| *s != 201).map(|(_, l)| l.clone()).unwrap();
     // One open contact per sender and listing.
     let taken = burst.iter().zip(&listings).find(|((s, _), _)| *s == 201).map(|(_, l)| l.clone()).unwrap();
@@ -314,7 +299,7 @@ async fn every_limit_holds_inside_the_write(app: TestApp) {
 
     // A sender many owners declined lately may send no more (and their partition stays bounded).
     let declined = someone(&app, 600).await;
-    let declined_id = me(&app, &declined).await["profile"]["id"].as_str().unwrap().to_owned();
+    let declined_id = app.me(&declined).await["profile"]["id"].as_str().unwrap().to_owned();
     let now = shared::clock::Clock::now(app.t.clock.as_ref());
     for chunk in (0..shared::contacts::MAX_DECLINES_HELD).collect::<Vec<_>>().chunks(50) {
         let ops = chunk
@@ -373,7 +358,7 @@ async fn a_reminder_at_day_seven_and_nothing_left_at_day_fourteen() {
     app.t.deps.store.sweep_expired(shared::clock::Clock::now(app.t.clock.as_ref())).await.unwrap();
     let dump = app.dump_text().await;
     assert!(!dump.contains("CONTACT#") && !dump.contains("CONTACT_SENT#") && !dump.contains("samedi"), "{dump}");
-    assert_eq!(follow(&app, &link(reminder, "accept_contact")).await.0, 410);
+    assert_eq!(app.follow(&link(reminder, "accept_contact")).await.0, 410);
 }
 
 #[tokio::test]
@@ -385,14 +370,14 @@ async fn erasing_either_party_removes_the_contact_and_tells_the_other_nothing() 
     assert_eq!(contact(&app, &sender, &id, "Bonjour de Samir").await.0, 201);
     let owner_mails = mails_to(&app, OWNER.email).len();
     assert_eq!(app.call("DELETE", "/api/me", None, Some(&sender)).await.0, 200);
-    assert!(me(&app, &owner).await["contacts"].as_array().unwrap().is_empty());
+    assert!(app.me(&owner).await["contacts"].as_array().unwrap().is_empty());
     assert_eq!(mails_to(&app, OWNER.email).len(), owner_mails, "the owner is told nothing");
     assert!(!app.dump_text().await.contains("Samir"));
     // The other way round: the owner goes, the sender's reference and the listing's owner pointer with them.
     let sender = sign_in(&app, &SENDER).await;
     assert_eq!(contact(&app, &sender, &id, "Bonjour encore").await.0, 201);
     assert_eq!(app.call("DELETE", "/api/me", None, Some(&owner)).await.0, 200);
-    assert!(me(&app, &sender).await["contacts"].as_array().unwrap().is_empty());
+    assert!(app.me(&sender).await["contacts"].as_array().unwrap().is_empty());
     let dump = app.dump_text().await;
     for gone in ["CONTACT#", "CONTACT_SENT#", "CONTACT_IN#", "LISTING_OWNER#", "Odile"] {
         assert!(!dump.contains(gone), "{gone}: {dump}");
@@ -428,14 +413,14 @@ async fn a_contact_whose_mail_fails_is_undone_and_can_be_sent_again() {
     mailer.failures.store(1, Ordering::SeqCst);
     let (status, body) = contact(&app, &sender, &id, "Bonjour").await;
     assert_eq!((status, body["error"]["code"].as_str()), (503, Some("unavailable")), "{body}");
-    assert!(me(&app, &sender).await["contacts"].as_array().unwrap().is_empty());
+    assert!(app.me(&sender).await["contacts"].as_array().unwrap().is_empty());
     let dump = app.dump_text().await;
     assert!(["CONTACT#", "CONTACT_SENT#", "CONTACT_IN#", "CONTACTS_ON#"].iter().all(|k| !dump.contains(k)), "nothing half-written: {dump}");
     assert_eq!(contact(&app, &sender, &id, "Bonjour").await.0, 201);
     // An acceptance whose introduction cannot be sent is undone too: the link works again.
     mailer.failures.store(1, Ordering::SeqCst);
     let accept = link(&mails_to(&app, OWNER.email).pop().unwrap(), "accept_contact");
-    assert_eq!(follow(&app, &accept).await.0, 503);
-    assert_eq!(me(&app, &sender).await["contacts"][0]["status"], "sent");
-    assert_eq!(follow(&app, &accept).await.1["action"], "contact_accepted");
+    assert_eq!(app.follow(&accept).await.0, 503);
+    assert_eq!(app.me(&sender).await["contacts"][0]["status"], "sent");
+    assert_eq!(app.follow(&accept).await.1["action"], "contact_accepted");
 }

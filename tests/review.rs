@@ -40,13 +40,9 @@ const OFFER_DETAILS: &str = "Je fais les courses le soir après le travail";
 const REQUEST_DETAILS: &str = "Courses pour deux, de garde toute la semaine";
 
 async fn sign_in(app: &TestApp, p: &Person) -> String {
-    let body = json!({"email": p.email, "first_name": p.first_name, "postal_code": p.postal_code, "community": "health",
-                      "role": "nurse", "phone": p.phone, "locale": p.locale, "consent": true, "website": ""});
-    assert_eq!(app.call("POST", "/api/register", Some(body), None).await.0, 202);
-    let token = app.t.latest_link(p.email, "verify");
-    let (status, body) = app.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await;
-    assert_eq!(status, 200, "{body}");
-    body["session"].as_str().unwrap().to_owned()
+    app.sign_in_with(json!({"email": p.email, "first_name": p.first_name, "postal_code": p.postal_code, "community": "health",
+                            "role": "nurse", "phone": p.phone, "locale": p.locale, "consent": true, "website": ""}))
+        .await
 }
 
 async fn moderator(app: &TestApp) -> String {
@@ -72,10 +68,6 @@ async fn run(app: &TestApp) -> Value {
     let (status, body) = app.call("POST", "/api/_local/match", None, None).await;
     assert_eq!(status, 200, "{body}");
     body
-}
-
-async fn follow(app: &TestApp, token: &str) -> (u16, Value) {
-    app.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await
 }
 
 /// The totals once what happened so far is counted (the runner folds every few seconds).
@@ -142,11 +134,11 @@ async fn the_whole_loop_leaves_nothing_personal(app: TestApp) {
 
     // One confirms: the match's personal data is purged at once.
     let token = app.t.latest_link(REQUESTER.email, "confirm_match");
-    let (status, body) = follow(&app, &token).await;
+    let (status, body) = app.follow(&token).await;
     assert_eq!((status, body["action"].as_str()), (200, Some("match_confirmed")), "{body}");
-    assert_eq!(follow(&app, &token).await.0, 410, "single use");
+    assert_eq!(app.follow(&token).await.0, 410, "single use");
     let other = app.t.latest_link(VOLUNTEER.email, "decline_match");
-    let (status, body) = follow(&app, &other).await;
+    let (status, body) = app.follow(&other).await;
     assert_eq!((status, body["error"]["code"].as_str()), (410, Some("match_closed")), "a later answer finds it closed");
 
     let dump = app.dump_text().await;
@@ -193,7 +185,7 @@ async fn a_declined_request_goes_to_another_volunteer_never_the_same(app: TestAp
         let latest =
             app.t.mails().into_iter().rev().find(|m| m.links.iter().any(|l| l.purpose == "confirm_match") && m.to != REQUESTER.email);
         volunteers.push(latest.unwrap().to);
-        let (status, body) = follow(&app, &app.t.latest_link(REQUESTER.email, "decline_match")).await;
+        let (status, body) = app.follow(&app.t.latest_link(REQUESTER.email, "decline_match")).await;
         assert_eq!((status, body["action"].as_str()), (200, Some("match_declined")), "{body}");
     }
     assert_ne!(volunteers[0], volunteers[1], "a declined volunteer is never proposed again");
@@ -318,7 +310,7 @@ async fn reminders_keep_open_and_the_fourteen_day_close() {
     let reminders = app.t.mails().into_iter().filter(|m| m.links.iter().any(|l| l.purpose == "keep_open")).count();
     assert_eq!(reminders, 2);
     assert_eq!(run(&app).await["housekeeping"]["post_reminders"], 0, "one reminder, not one per run");
-    let (status, body) = follow(&app, &app.t.latest_link(REQUESTER.email, "keep_open")).await;
+    let (status, body) = app.follow(&app.t.latest_link(REQUESTER.email, "keep_open")).await;
     assert_eq!((status, body["action"].as_str()), (200, Some("kept_open")), "{body}");
     app.t.clock.advance(10 * DAY);
     // Sessions last a day: both sign in again.
@@ -428,9 +420,9 @@ async fn listings_are_reminded_kept_open_and_leave_nothing(app: TestApp) {
     let need = reminders.iter().find(|m| m.text.contains("Ferme cherche des bras")).expect("the reminder names the listing");
     assert!(need.text.contains("Votre annonce « Ferme cherche des bras »"), "{}", need.text);
     let keep = need.links.iter().find(|l| l.purpose == "keep_open").unwrap().url.rsplit_once('#').unwrap().1.to_owned();
-    let (status, body) = follow(&app, &keep).await;
+    let (status, body) = app.follow(&keep).await;
     assert_eq!((status, body["action"].as_str()), (200, Some("kept_open")), "{body}");
-    assert_eq!(follow(&app, &keep).await.0, 410, "a keep-open link works once");
+    assert_eq!(app.follow(&keep).await.0, 410, "a keep-open link works once");
 
     // Day 35: only the listing kept open is still there, and still found by place.
     app.t.clock.advance(10 * DAY);

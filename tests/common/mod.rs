@@ -64,10 +64,33 @@ impl TestApp {
 
     pub async fn sign_in(&self, email: &str) -> String {
         assert_eq!(self.register(email).await, 202);
-        let token = self.t.latest_link(email, "verify");
-        let (status, body) = self.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await;
+        self.follow_verify_link(email).await
+    }
+
+    /// Registers with this `POST /api/register` body, follows the verify link, returns the session.
+    pub async fn sign_in_with(&self, registration: Value) -> String {
+        let email = registration["email"].as_str().expect("an e-mail in the registration").to_owned();
+        let (status, answer) = self.call("POST", "/api/register", Some(registration), None).await;
+        assert_eq!(status, 202, "{answer}");
+        self.follow_verify_link(&email).await
+    }
+
+    async fn follow_verify_link(&self, email: &str) -> String {
+        let (status, body) = self.follow(&self.t.latest_link(email, "verify")).await;
         assert_eq!(status, 200, "{body}");
         body["session"].as_str().unwrap().to_owned()
+    }
+
+    /// Follows an e-mailed link (`POST /api/confirm`).
+    pub async fn follow(&self, token: &str) -> (u16, Value) {
+        self.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await
+    }
+
+    /// `GET /api/me`, which must answer 200.
+    pub async fn me(&self, session: &str) -> Value {
+        let (status, body) = self.call("GET", "/api/me", None, Some(session)).await;
+        assert_eq!(status, 200, "{body}");
+        body
     }
 
     /// Verifies the community of the member signed in with `session` by `work_email`, through the API:
@@ -76,8 +99,7 @@ impl TestApp {
         let (status, body) =
             self.call("POST", "/api/me/community-verification", Some(json!({ "work_email": work_email })), Some(session)).await;
         assert_eq!(status, 202, "{body}");
-        let token = self.t.latest_link(work_email, "verify_community");
-        let (status, body) = self.call("POST", "/api/confirm", Some(json!({ "token": token })), None).await;
+        let (status, body) = self.follow(&self.t.latest_link(work_email, "verify_community")).await;
         assert_eq!((status, body["action"].as_str()), (200, Some("community_verified")), "{body}");
         body
     }
