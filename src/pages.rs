@@ -1,4 +1,5 @@
-//! The static front end (compiled in from `web/`) and the local outbox pages.
+//! The static front end (compiled in from `web/`): the pages, their script and styles, the web app
+//! manifests, icons and the service worker; and the local outbox pages.
 
 use crate::router::AppState;
 use axum::Json;
@@ -14,11 +15,44 @@ const I18N_JS: &str = include_str!("../web/i18n.js");
 const CHARTS_JS: &str = include_str!("../web/charts.js");
 const DEPARTMENTS_JSON: &str = include_str!("../web/departments.json");
 const STYLE_CSS: &str = include_str!("../web/style.css");
+const SW_JS: &str = include_str!("../web/sw.js");
+const MANIFEST_FR: &str = include_str!("../web/manifest.webmanifest");
+const MANIFEST_EN: &str = include_str!("../web/manifest-en.webmanifest");
+const FAVICON: &[u8] = include_bytes!("../web/favicon.ico");
+const ICON_192: &[u8] = include_bytes!("../web/icons/icon-192.png");
+const ICON_512: &[u8] = include_bytes!("../web/icons/icon-512.png");
+const APPLE_TOUCH_ICON: &[u8] = include_bytes!("../web/icons/apple-touch-icon.png");
+const FAVICON_32: &[u8] = include_bytes!("../web/icons/favicon-32.png");
+
+/// A fingerprint of everything the service worker keeps (FNV-1a, 64 bits, hex): a new shell is a new
+/// service worker. (The deployment computes its own; docs/DEPLOY.md.)
+static SHELL_VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let files: [&[u8]; 13] = [
+        INDEX.as_bytes(),
+        LINK.as_bytes(),
+        APP_JS.as_bytes(),
+        I18N_JS.as_bytes(),
+        CHARTS_JS.as_bytes(),
+        DEPARTMENTS_JSON.as_bytes(),
+        STYLE_CSS.as_bytes(),
+        MANIFEST_FR.as_bytes(),
+        MANIFEST_EN.as_bytes(),
+        shared::domain::taxonomy::TAXONOMY_JSON.as_bytes(),
+        FAVICON,
+        ICON_192,
+        APPLE_TOUCH_ICON,
+    ];
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in files.iter().flat_map(|f| f.iter()) {
+        hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+});
 
 /// Security headers for every page: no framing, no referrer (the link page's token lives in the
 /// fragment, which browsers never send, and this keeps it that way for any sub-request), a strict CSP.
-fn page(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
-    let mut resp = Response::new(Body::from(body));
+fn page(status: StatusCode, content_type: &'static str, body: impl Into<Body>) -> Response<Body> {
+    let mut resp = Response::new(body.into());
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     h.insert("content-type", HeaderValue::from_static(content_type));
@@ -34,21 +68,57 @@ fn page(status: StatusCode, content_type: &'static str, body: String) -> Respons
     resp
 }
 
+/// A response browsers must check with the server before reusing (pages, the service worker, the
+/// manifests): never an old shell once a new one is out.
+fn revalidated(mut resp: Response<Body>) -> Response<Body> {
+    resp.headers_mut().insert("cache-control", HeaderValue::from_static("no-cache"));
+    resp
+}
+
 pub async fn index() -> Response<Body> {
-    page(StatusCode::OK, "text/html; charset=utf-8", INDEX.to_owned())
+    revalidated(page(StatusCode::OK, "text/html; charset=utf-8", INDEX))
 }
 
 pub async fn link() -> Response<Body> {
-    page(StatusCode::OK, "text/html; charset=utf-8", LINK.to_owned())
+    revalidated(page(StatusCode::OK, "text/html; charset=utf-8", LINK))
+}
+
+/// `GET /sw.js`: the service worker, at the root so that its scope is the whole site.
+pub async fn service_worker() -> Response<Body> {
+    revalidated(page(StatusCode::OK, "text/javascript; charset=utf-8", SW_JS.replace("__SHELL_VERSION__", &SHELL_VERSION)))
+}
+
+/// `GET /manifest.webmanifest` (French) and `/manifest-en.webmanifest` (English; the page switches).
+pub async fn manifest_fr() -> Response<Body> {
+    revalidated(page(StatusCode::OK, "application/manifest+json", MANIFEST_FR))
+}
+
+pub async fn manifest_en() -> Response<Body> {
+    revalidated(page(StatusCode::OK, "application/manifest+json", MANIFEST_EN))
+}
+
+/// `GET /favicon.ico`: what browsers ask for when a page names no icon (and some even when it does).
+pub async fn favicon() -> Response<Body> {
+    page(StatusCode::OK, "image/x-icon", FAVICON)
+}
+
+pub async fn icon(Path(file): Path<String>) -> Response<Body> {
+    match file.as_str() {
+        "icon-192.png" => page(StatusCode::OK, "image/png", ICON_192),
+        "icon-512.png" => page(StatusCode::OK, "image/png", ICON_512),
+        "apple-touch-icon.png" => page(StatusCode::OK, "image/png", APPLE_TOUCH_ICON),
+        "favicon-32.png" => page(StatusCode::OK, "image/png", FAVICON_32),
+        _ => not_found(),
+    }
 }
 
 pub async fn asset(Path(file): Path<String>) -> Response<Body> {
     match file.as_str() {
-        "app.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", APP_JS.to_owned()),
-        "i18n.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", I18N_JS.to_owned()),
-        "charts.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", CHARTS_JS.to_owned()),
-        "departments.json" => page(StatusCode::OK, "application/json", DEPARTMENTS_JSON.to_owned()),
-        "style.css" => page(StatusCode::OK, "text/css; charset=utf-8", STYLE_CSS.to_owned()),
+        "app.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", APP_JS),
+        "i18n.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", I18N_JS),
+        "charts.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", CHARTS_JS),
+        "departments.json" => page(StatusCode::OK, "application/json", DEPARTMENTS_JSON),
+        "style.css" => page(StatusCode::OK, "text/css; charset=utf-8", STYLE_CSS),
         _ => not_found(),
     }
 }
@@ -57,7 +127,7 @@ pub fn not_found() -> Response<Body> {
     page(
         StatusCode::NOT_FOUND,
         "text/html; charset=utf-8",
-        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Page introuvable – Entraide</title></head><body><main><h1>Page introuvable</h1><p><a href=\"/\">Retour à l'accueil</a></p></main></body></html>".into(),
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Page introuvable – Entraide</title></head><body><main><h1>Page introuvable</h1><p><a href=\"/\">Retour à l'accueil</a></p></main></body></html>",
     )
 }
 

@@ -204,6 +204,48 @@ async fn the_local_pages_and_the_outbox_are_served() {
 }
 
 #[tokio::test]
+async fn the_app_files_are_served_with_their_types_and_the_shell_is_revalidated() {
+    let a = TestApp::new();
+    for (path, content_type, revalidated) in [
+        ("/", "text/html; charset=utf-8", true),
+        ("/link", "text/html; charset=utf-8", true),
+        ("/sw.js", "text/javascript; charset=utf-8", true),
+        ("/manifest.webmanifest", "application/manifest+json", true),
+        ("/manifest-en.webmanifest", "application/manifest+json", true),
+        ("/favicon.ico", "image/x-icon", false),
+        ("/assets/icons/icon-192.png", "image/png", false),
+        ("/assets/icons/icon-512.png", "image/png", false),
+        ("/assets/icons/apple-touch-icon.png", "image/png", false),
+    ] {
+        let (status, body, headers) = a.raw("GET", path, vec![], None).await;
+        assert_eq!((status, headers["content-type"].to_str().unwrap()), (200, content_type), "{path}");
+        assert_eq!(headers.get("cache-control").map(|v| v.to_str().unwrap()), revalidated.then_some("no-cache"), "{path}");
+        assert!(!body.is_empty(), "{path}");
+    }
+    // The service worker carries the shell's fingerprint, and every file it keeps exists.
+    let (_, sw, _) = a.raw("GET", "/sw.js", vec![], None).await;
+    let sw = String::from_utf8(sw).unwrap();
+    assert!(!sw.contains("__SHELL_VERSION__"), "the version is filled in");
+    let list = sw.split("const SHELL = [").nth(1).unwrap().split("];").next().unwrap();
+    for file in list.split(',').map(|f| f.trim().trim_matches('"')).filter(|f| !f.is_empty()) {
+        assert_eq!(a.raw("GET", file, vec![], None).await.0, 200, "the service worker keeps {file}");
+    }
+    // The manifests name icons that exist, in French and in English.
+    for (path, lang) in [("/manifest.webmanifest", "fr"), ("/manifest-en.webmanifest", "en")] {
+        let (_, body, _) = a.raw("GET", path, vec![], None).await;
+        let m: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (m["lang"].as_str(), m["display"].as_str(), m["start_url"].as_str()),
+            (Some(lang), Some("standalone"), Some("/#accueil"))
+        );
+        for icon in m["icons"].as_array().unwrap() {
+            assert_eq!(a.raw("GET", icon["src"].as_str().unwrap(), vec![], None).await.0, 200, "{icon}");
+        }
+    }
+    assert_eq!(a.raw("GET", "/assets/icons/nope.png", vec![], None).await.0, 404);
+}
+
+#[tokio::test]
 async fn the_openapi_document_describes_exactly_the_routes_that_exist() {
     let a = TestApp::new();
     let (status, doc) = a.call("GET", "/api/openapi.json", None, None).await;

@@ -38,6 +38,7 @@ async function api(method, path, body, session) {
   try {
     resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
+    if (!navigator.onLine) appStatus("offline");
     return { status: 0, body: null };
   }
   let data = null;
@@ -53,6 +54,37 @@ const session = {
   set: (s) => sessionStorage.setItem("session", s),
   clear: () => sessionStorage.removeItem("session"),
 };
+
+/** The member's tickets, kept on this device so that a code shows at the counter with no signal: only
+ *  what the ticket shows (code, business, perk, until when), dropped when it expires, is given back, or
+ *  the member signs out or erases their data. Nothing else of the API is kept. */
+const deviceTickets = {
+  key: "entraide.tickets",
+  list() {
+    const now = Date.now();
+    let all = [];
+    try { all = JSON.parse(localStorage.getItem(this.key) ?? "[]"); } catch { /* unreadable: none */ }
+    const live = all.filter((x) => Date.parse(x.expires_at) > now);
+    if (live.length !== all.length) this.save(live);
+    return live;
+  },
+  save(tickets) {
+    const kept = tickets.map(({ id, code, perk, expires_at }) => ({ id, code, perk: { business_name: perk.business_name, perk: perk.perk }, expires_at }));
+    if (kept.length) localStorage.setItem(this.key, JSON.stringify(kept)); else localStorage.removeItem(this.key);
+  },
+  add(ticket) { this.save([...this.list().filter((x) => x.id !== ticket.id), ticket]); },
+  remove(id) { this.save(this.list().filter((x) => x.id !== id)); },
+  clear() { localStorage.removeItem(this.key); },
+};
+
+/** The line under the header: offline, or a new version ready. */
+function appStatus(key) {
+  const el = $("app-status");
+  if (!el) return;
+  el.dataset.key = key ?? "";
+  el.textContent = key ? t(key) : "";
+  el.hidden = !key;
+}
 
 function errorMessage(err) {
   return T[lang].errors[err?.code] ?? err?.message ?? t("unreachable");
@@ -126,6 +158,9 @@ function currentRoute() {
 
 function renderShell() {
   document.documentElement.lang = lang;
+  $("manifest")?.setAttribute("href", lang === "fr" ? "/manifest.webmanifest" : "/manifest-en.webmanifest");
+  const notice = $("app-status");
+  if (notice?.dataset.key) notice.textContent = t(notice.dataset.key);
   for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   const btn = $("lang");
   btn.textContent = lang === "fr" ? "English" : "Français";
@@ -413,12 +448,16 @@ async function meView(main) {
   main.append(h("h1", { tabindex: "-1", id: "me-title" }, t("me_title")));
   const s = session.get();
   const r = s ? await api("GET", "/api/me", undefined, s) : { status: 401 };
+  if (r.status === 0) { main.append(h("p", { id: "me-offline" }, t("offline_space")), ...deviceTicketList()); return; }
   if (r.status !== 200) {
     session.clear();
     main.append(h("p", {}, t("signin_first")), h("p", {}, h("a", { href: "#accueil" }, t("join_title"))));
+    // Tickets taken on this device still show (a code at the counter needs no session).
+    if (deviceTickets.list().length) main.append(...deviceTicketList());
     return;
   }
   const status = h("p", { id: "me-status", role: "status", "aria-live": "polite" });
+  deviceTickets.save(r.body.tickets);
   const p = r.body.profile;
   const dl = h("dl", { id: "me-profile" });
   for (const key of ["email", "first_name", "postal_code", "community", "role", "phone", "expires_at"]) {
@@ -447,8 +486,18 @@ async function meView(main) {
     h("p", { class: "actions" },
       h("button", { type: "button", id: "export", onclick: () => exportData(r.body) }, t("export")),
       h("button", { type: "button", id: "erase", class: "danger", onclick: () => eraseAll(status) }, t("erase")),
-      h("button", { type: "button", id: "signout", class: "secondary", onclick: () => { session.clear(); location.hash = "#accueil"; } }, t("signout"))),
+      h("button", { type: "button", id: "signout", class: "secondary", onclick: () => { session.clear(); deviceTickets.clear(); location.hash = "#accueil"; } }, t("signout"))),
     status].flat().filter((c) => c !== null));
+}
+
+/** The tickets kept on this device, codes large: what my space shows with no network or no session. */
+function deviceTicketList() {
+  const tickets = deviceTickets.list();
+  return [h("h2", {}, t("my_tickets")),
+    tickets.length ? h("ul", { class: "cards", id: "my-tickets" }, tickets.map((x) => h("li", { class: "card" },
+      h("h3", {}, `${x.perk.business_name} · ${x.perk.perk}`),
+      h("div", { class: "ticket-shown" }, h("p", {}, t("ticket_code_label")), h("p", { class: "ticket-code" }, x.code),
+        h("p", { class: "help" }, t("ticket_until", formatDate(x.expires_at))))))) : h("p", {}, t("nothing"))];
 }
 
 /** "Verify my community": where the verification stands, and the form that sends a link to a work address. */
@@ -495,7 +544,7 @@ async function eraseAll(status) {
   if (!confirm(t("confirm_erase"))) return;
   const r = await api("DELETE", "/api/me", undefined, session.get());
   if (r.status === 200) {
-    session.clear(); localStorage.removeItem(PENDING);
+    session.clear(); deviceTickets.clear(); localStorage.removeItem(PENDING);
     const main = $("main");
     main.replaceChildren(h("h1", { tabindex: "-1" }, t("me_title")), h("p", { role: "status" }, t("erased")));
     main.querySelector("h1").focus();
@@ -625,6 +674,7 @@ function ticketBlock(p) {
     }
     const r = await api("POST", `/api/businesses/${encodeURIComponent(p.id)}/claims`, undefined, session.get());
     if (r.status === 201) {
+      deviceTickets.add(r.body);
       take.hidden = true;
       left.textContent = t("remaining", Math.max(0, p.remaining - 1));
       box.append(ticketCode(r.body, status, () => { box.querySelector(".ticket-shown")?.remove(); take.hidden = false; }));
@@ -643,7 +693,7 @@ function ticketCode(ticket, status, after) {
   const give = h("button", { type: "button", class: "secondary" }, t("give_back"));
   give.addEventListener("click", async () => {
     const r = await api("DELETE", `/api/claims/${encodeURIComponent(ticket.id)}`, undefined, session.get());
-    if (r.status === 200) { status.textContent = t("given_back"); after(); } else status.textContent = errorMessage(r.body?.error);
+    if (r.status === 200) { deviceTickets.remove(ticket.id); status.textContent = t("given_back"); after(); } else status.textContent = errorMessage(r.body?.error);
   });
   return h("div", { class: "ticket-shown" },
     h("p", {}, t("ticket_code_label")), h("p", { class: "ticket-code" }, ticket.code),
@@ -928,7 +978,7 @@ function linkPage() {
       status.textContent = t(pending ? "done_posted" : "done_verified");
       setTimeout(() => { location.href = "/#espace"; }, 800);
     } else if (r.status === 200 && r.body.action === "erased") {
-      session.clear(); localStorage.removeItem(PENDING);
+      session.clear(); deviceTickets.clear(); localStorage.removeItem(PENDING);
       status.textContent = t("done_erased"); go.hidden = true;
     } else if (r.status === 200 && ["match_confirmed", "match_declined", "kept_open", "contact_accepted", "contact_declined", "contact_reported", "contact_confirmed", "community_verified"].includes(r.body.action)) {
       status.textContent = t(`done_${r.body.action}`); go.hidden = true;
@@ -949,6 +999,22 @@ $("lang").addEventListener("click", () => {
   localStorage.setItem("lang", lang);
   if (document.body.dataset.page === "link") { renderShell(); renderLinkText(); } else render();
 });
+
+// Offline and back: said under the header. The service worker keeps the shell, so the site opens offline.
+window.addEventListener("offline", () => appStatus("offline"));
+window.addEventListener("online", () => { if ($("app-status")?.dataset.key === "offline") appStatus(null); });
+if (!navigator.onLine) appStatus("offline");
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").then((reg) => {
+    reg.addEventListener("updatefound", () => {
+      const next = reg.installing;
+      next?.addEventListener("statechange", () => {
+        // A new version installed beside the running one: it takes over on the next visit.
+        if (next.state === "installed" && navigator.serviceWorker.controller) appStatus("update_ready");
+      });
+    });
+  }).catch(() => { /* no offline mode; the site works as before */ });
+}
 
 // The skip link moves focus to the content without changing the route.
 $("skip")?.addEventListener("click", (e) => { e.preventDefault(); $("main").focus(); });

@@ -132,6 +132,10 @@ export const T = {
     done_contact_reported: "Merci : la modération va examiner ce message.",
     done_contact_confirmed: "Merci ! Les données de cette mise en relation sont effacées.",
     err_contact_closed: "Ce message a déjà reçu une réponse, ou il a expiré.",
+    // the app: offline, updates
+    offline: "Hors ligne : les pages déjà vues s'affichent, mais rien ne peut être envoyé avant le retour du réseau.",
+    offline_space: "Hors ligne : votre espace s'affichera au retour du réseau. Vos places restent visibles ci-dessous.",
+    update_ready: "Une nouvelle version d'Entraide est prête : elle s'ouvrira à votre prochaine visite.",
     // the verified community
     verify_title: "Vérifier ma communauté",
     verify_intro: "Une adresse professionnelle sur un domaine de votre communauté prouve votre communauté pendant 12 mois : certains bons plans et sondages le demandent. Elle reçoit un lien, puis n'est conservée nulle part : nous gardons seulement la date de la vérification.",
@@ -293,6 +297,10 @@ export const T = {
     done_contact_reported: "Thank you: the moderators will look at this message.",
     done_contact_confirmed: "Thank you! The data of this introduction is erased.",
     err_contact_closed: "This message has already been answered, or it has expired.",
+    // the app: offline, updates
+    offline: "Offline: pages already seen still show, but nothing can be sent until the network is back.",
+    offline_space: "Offline: your space will show when the network is back. Your places stay visible below.",
+    update_ready: "A new version of Entraide is ready: it will open on your next visit.",
     // the verified community
     verify_title: "Verify my community",
     verify_intro: "A work address on a domain of your community proves your community for 12 months: some perks and polls ask for it. It receives a link, then is kept nowhere: we keep only the date of the verification.",

@@ -1,0 +1,40 @@
+// Entraide's service worker: the shell (pages, script, styles, the fixed lists, the map's points, the
+// icons) opens with no network; API answers are never cached — the network or nothing (the tickets a
+// member holds are kept by the page itself, on the device, until they expire or are given back).
+//
+// The server replaces __SHELL_VERSION__ with a fingerprint of the shell's files: a new shell is a new
+// service worker, which installs beside the running one and takes over on the next visit (no
+// skipWaiting), when the page says so.
+const VERSION = "__SHELL_VERSION__";
+const CACHE = `entraide-shell-${VERSION}`;
+const SHELL = [
+  "/", "/link", "/assets/app.js", "/assets/i18n.js", "/assets/charts.js", "/assets/style.css", "/assets/departments.json",
+  "/api/taxonomy", "/manifest.webmanifest", "/manifest-en.webmanifest", "/favicon.ico",
+  "/assets/icons/icon-192.png", "/assets/icons/icon-512.png", "/assets/icons/apple-touch-icon.png",
+];
+// The one API answer in the shell: the fixed lists, the same for everyone and compiled into the server.
+const PUBLIC_API = new Set(["/api/taxonomy"]);
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(caches.keys().then((keys) =>
+    Promise.all(keys.filter((k) => k.startsWith("entraide-shell-") && k !== CACHE).map((k) => caches.delete(k)))));
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/api/") && !PUBLIC_API.has(url.pathname)) return;
+  if (request.mode === "navigate") {
+    // Pages: the network first (always the latest), the cached shell when there is none.
+    const page = url.pathname.startsWith("/link") ? "/link" : "/";
+    event.respondWith(fetch(request).catch(() => caches.open(CACHE).then((cache) => cache.match(page))));
+    return;
+  }
+  event.respondWith(caches.open(CACHE).then((cache) => cache.match(request, { ignoreSearch: true }))
+    .then((hit) => hit ?? fetch(request)));
+});
