@@ -50,7 +50,10 @@ impl AppState {
 
 /// The whole local application.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    // The front end's files, compressed (brotli or gzip, as the browser accepts; images as they are),
+    // as CloudFront compresses them in AWS. The API is not: its answers are small, and its CPU is for
+    // the crisis-day burst.
+    let shell = Router::new()
         .route("/", get(crate::pages::index))
         .route("/link", get(crate::pages::link))
         .route("/assets/{file}", get(crate::pages::asset))
@@ -59,6 +62,9 @@ pub fn app(state: AppState) -> Router {
         .route("/manifest.webmanifest", get(crate::pages::manifest_fr))
         .route("/manifest-en.webmanifest", get(crate::pages::manifest_en))
         .route("/favicon.ico", get(crate::pages::favicon))
+        .layer(tower_http::compression::CompressionLayer::new());
+    Router::new()
+        .merge(shell)
         .route("/outbox", get(crate::pages::outbox_page))
         .route("/api/_local/outbox", get(crate::pages::outbox_json))
         .route("/api/_local/match", axum::routing::post(local_match))

@@ -243,6 +243,20 @@ async fn the_app_files_are_served_with_their_types_and_the_shell_is_revalidated(
         }
     }
     assert_eq!(a.raw("GET", "/assets/icons/nope.png", vec![], None).await.0, 404);
+    // The shell is compressed as the browser accepts; the API is not.
+    use tower::ServiceExt;
+    for (path, accept, expected) in [
+        ("/assets/app.js", "br, gzip", Some("br")),
+        ("/assets/app.js", "gzip", Some("gzip")),
+        ("/", "gzip, deflate, br", Some("br")),
+        ("/assets/app.js", "identity", None),
+        ("/api/taxonomy", "br, gzip", None),
+    ] {
+        let req = axum::http::Request::builder().uri(path).header("accept-encoding", accept).body(axum::body::Body::empty()).unwrap();
+        let resp = a.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(resp.headers().get("content-encoding").map(|v| v.to_str().unwrap()), expected, "{path} with {accept}");
+    }
 }
 
 #[tokio::test]

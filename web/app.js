@@ -1004,7 +1004,8 @@ $("lang").addEventListener("click", () => {
 window.addEventListener("offline", () => appStatus("offline"));
 window.addEventListener("online", () => { if ($("app-status")?.dataset.key === "offline") appStatus(null); });
 if (!navigator.onLine) appStatus("offline");
-if ("serviceWorker" in navigator) {
+// Registered once the page has loaded, so that filling its cache never competes with the first visit.
+if ("serviceWorker" in navigator) window.addEventListener("load", () => {
   navigator.serviceWorker.register("/sw.js").then((reg) => {
     reg.addEventListener("updatefound", () => {
       const next = reg.installing;
@@ -1014,7 +1015,7 @@ if ("serviceWorker" in navigator) {
       });
     });
   }).catch(() => { /* no offline mode; the site works as before */ });
-}
+});
 
 // The skip link moves focus to the content without changing the route.
 $("skip")?.addEventListener("click", (e) => { e.preventDefault(); $("main").focus(); });
