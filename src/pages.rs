@@ -13,7 +13,7 @@ const LINK: &str = include_str!("../web/link.html");
 const APP_JS: &str = include_str!("../web/app.js");
 const I18N_JS: &str = include_str!("../web/i18n.js");
 const CHARTS_JS: &str = include_str!("../web/charts.js");
-const DEPARTMENTS_JSON: &str = include_str!("../web/departments.json");
+const FRANCE_DEPARTMENTS_JSON: &str = include_str!("../web/france-departments.json");
 const STYLE_CSS: &str = include_str!("../web/style.css");
 const SW_JS: &str = include_str!("../web/sw.js");
 const MANIFEST_FR: &str = include_str!("../web/manifest.webmanifest");
@@ -27,13 +27,12 @@ const FAVICON_32: &[u8] = include_bytes!("../web/icons/favicon-32.png");
 /// A fingerprint of everything the service worker keeps (FNV-1a, 64 bits, hex): a new shell is a new
 /// service worker. (The deployment computes its own; docs/DEPLOY.md.)
 static SHELL_VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let files: [&[u8]; 13] = [
+    let files: [&[u8]; 12] = [
         INDEX.as_bytes(),
         LINK.as_bytes(),
         APP_JS.as_bytes(),
         I18N_JS.as_bytes(),
         CHARTS_JS.as_bytes(),
-        DEPARTMENTS_JSON.as_bytes(),
         STYLE_CSS.as_bytes(),
         MANIFEST_FR.as_bytes(),
         MANIFEST_EN.as_bytes(),
@@ -117,7 +116,7 @@ pub async fn asset(Path(file): Path<String>) -> Response<Body> {
         "app.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", APP_JS),
         "i18n.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", I18N_JS),
         "charts.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", CHARTS_JS),
-        "departments.json" => page(StatusCode::OK, "application/json", DEPARTMENTS_JSON),
+        "france-departments.json" => page(StatusCode::OK, "application/json", FRANCE_DEPARTMENTS_JSON),
         "style.css" => page(StatusCode::OK, "text/css; charset=utf-8", STYLE_CSS),
         _ => not_found(),
     }

@@ -193,7 +193,7 @@ async fn the_local_pages_and_the_outbox_are_served() {
     for k in ["id", "to", "subject", "text", "html", "links"] {
         assert!(!first[k].is_null(), "{k}");
     }
-    for asset in ["app.js", "i18n.js", "charts.js", "departments.json", "style.css"] {
+    for asset in ["app.js", "i18n.js", "charts.js", "france-departments.json", "style.css"] {
         assert_eq!(a.raw("GET", &format!("/assets/{asset}"), vec![], None).await.0, 200, "{asset}");
     }
     assert_eq!(a.raw("GET", "/assets/nope.js", vec![], None).await.0, 404);

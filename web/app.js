@@ -4,7 +4,7 @@
 // The session lives in sessionStorage only; a post written before the e-mail is confirmed waits in
 // localStorage until the link is clicked.
 import { T } from "./i18n.js";
-import { barChart, groupedBars, franceMap, dataTable } from "./charts.js";
+import { barChart, groupedBars, departmentMap, dataTable } from "./charts.js";
 
 let lang = localStorage.getItem("lang") === "en" ? "en" : "fr";
 const t = (k, ...args) => {
@@ -893,7 +893,7 @@ async function moderatePolls() {
 
 // ---------- statistics ----------
 
-let departments = null;
+let departmentShapes = null; // france-departments.json, fetched the first time the statistics show a map
 
 async function statsView(main) {
   await loadTaxonomy();
@@ -917,9 +917,16 @@ async function statsView(main) {
   main.append(h("h2", {}, t("per_department")));
   if (!s.by_department.length) main.append(h("p", {}, t("no_data")));
   else {
-    if (!departments) { try { departments = await (await fetch("/assets/departments.json")).json(); } catch { departments = {}; } }
-    main.append(franceMap(s.by_department.map((d) => ({ code: d.department, value: d.offered + d.requested })), departments, t("map_label")),
-      dataTable([t("department"), ...series.map((m) => t(`m_${m}`))], s.by_department.map((d) => [d.department, ...series.map((m) => d[m])]), t("data_table")));
+    if (!departmentShapes) { try { departmentShapes = await (await fetch("/assets/france-departments.json")).json(); } catch { departmentShapes = null; } }
+    const focused = h("p", { id: "map-focus", "aria-live": "polite" }, t("map_help"));
+    if (departmentShapes) {
+      main.append(h("figure", { class: "map-figure" },
+        departmentMap(s.by_department.map((d) => ({ code: d.department, value: d.offered + d.requested })), departmentShapes, {
+          label: t("map_label"), legend: { none: t("map_none") }, describe: (name, code, v) => t("map_describe", name, code, v),
+          onFocus: (text) => { focused.textContent = text; } }),
+        h("figcaption", {}, focused, h("small", {}, t("map_credit"), " ", h("a", { href: "https://creativecommons.org/licenses/by/4.0/" }, "CC BY 4.0")))));
+    }
+    main.append(dataTable([t("department"), ...series.map((m) => t(`m_${m}`))], s.by_department.map((d) => [d.department, ...series.map((m) => d[m])]), t("data_table")));
   }
   main.append(h("h2", {}, t("by_distance")),
     barChart(s.confirmed_by_distance_km.map((b) => ({ label: `${b.bucket} km`, value: b.count })), t("by_distance")));

@@ -61,25 +61,49 @@ export function groupedBars(categories, series, label) {
   return root;
 }
 
-/** Metropolitan France as proportional circles at each department's mean postal-code point. */
-export function franceMap(items, points, label) {
-  const W = 480, H = 480, lat0 = 51.3, lat1 = 41.2, lon0 = -5.3, lon1 = 9.8;
-  const k = Math.cos((46.5 * Math.PI) / 180);
-  const sx = (W - 20) / ((lon1 - lon0) * k), sy = (H - 20) / (lat0 - lat1), s = Math.min(sx, sy);
+const SHADES = ["#eef3f9", "#c6d7ec", "#8fb0d9", "#4a7fbf", "#0b4f9c"]; // no data, then four classes
+const OVERSEAS = [["971", "Guadeloupe"], ["972", "Martinique"], ["973", "Guyane"], ["974", "La Réunion"], ["976", "Mayotte"]];
+
+/** The departments of France, shaded by `value` in four classes with a legend: metropolitan France drawn
+ *  from `shapes` (france-departments.json), the overseas departments as labelled insets. Each department
+ *  is focusable and says its name and figure (`describe(name, code, value)`), which `onFocus` also gets. */
+export function departmentMap(items, shapes, { label, describe, legend, onFocus }) {
+  const values = new Map(items.map((i) => [i.code, i.value]));
   const max = Math.max(1, ...items.map((i) => i.value));
-  const root = frame(W, H, label);
-  root.append(svg("rect", { x: 0, y: 0, width: W, height: H, fill: "#f2f5f9" }));
-  // Every department as a small dot, so the shape of the country shows even with few numbers.
-  for (const [code, [lat, lon]] of Object.entries(points)) {
-    if (lat < lat1 || lat > lat0 || lon < lon0 || lon > lon1) continue;
-    root.append(titled(svg("circle", { cx: 10 + (lon - lon0) * k * s, cy: 10 + (lat0 - lat) * s, r: 2, fill: "#9aa5b1" }), code));
+  // Up to four classes, bounded by quarters of the largest figure (rounded up; fewer classes when the
+  // figures are small), the darkest for the largest.
+  const bounds = [...new Set([1, 2, 3, 4].map((q) => Math.ceil((max * q) / 4)))];
+  const classShades = SHADES.slice(SHADES.length - bounds.length);
+  const shade = (v) => (v ? classShades[bounds.findIndex((b) => v <= b)] : SHADES[0]);
+  const [, , w, h] = shapes.viewBox.split(" ").map(Number);
+  const inset = 64, H = h + inset + 40;
+  const root = svg("svg", { viewBox: `0 0 ${w} ${H}`, role: "group", "aria-label": label, class: "chart map" });
+  const add = (el, code, name) => {
+    const v = values.get(code) ?? 0;
+    const text = describe(name, code, v);
+    el.setAttribute("tabindex", "0");
+    el.setAttribute("role", "img");
+    el.setAttribute("aria-label", text);
+    el.setAttribute("class", "dept");
+    el.addEventListener("focus", () => onFocus?.(text));
+    root.append(titled(el, text));
+  };
+  for (const d of shapes.locations) {
+    add(svg("path", { d: d.path, fill: shade(values.get(d.id) ?? 0), stroke: "#5b6673", "stroke-width": 0.5 }), d.id, d.name);
   }
-  for (const it of items) {
-    const p = points[it.code];
-    if (!p || p[0] < lat1 || p[0] > lat0 || p[1] < lon0 || p[1] > lon1) continue;
-    const r = 3 + 22 * Math.sqrt(it.value / max);
-    root.append(titled(svg("circle", { cx: 10 + (p[1] - lon0) * k * s, cy: 10 + (lat0 - p[0]) * s, r, fill: "#0b4f9c", "fill-opacity": 0.6, stroke: "#0b4f9c" }), `${it.code}: ${it.value}`));
-  }
+  OVERSEAS.forEach(([code, name], n) => {
+    const x = 10 + n * ((w - 20) / OVERSEAS.length), y = h + 10, size = 40;
+    add(svg("rect", { x, y, width: size, height: size, fill: shade(values.get(code) ?? 0), stroke: "#5b6673", "stroke-width": 0.5 }), code, name);
+    root.append(svg("text", { x: x + size + 4, y: y + size / 2 + 4, "font-size": 12, fill: "#1a1a1a", "aria-hidden": "true" }, code));
+  });
+  // The legend: what each shade means.
+  const range = (lo, hi) => (lo === hi ? `${hi}` : `${lo}–${hi}`);
+  const ranges = [[legend.none, SHADES[0]], ...bounds.map((b, i) => [range(i ? bounds[i - 1] + 1 : 1, b), classShades[i]])];
+  ranges.forEach(([text, fill], i) => {
+    const x = 10 + i * ((w - 20) / 5), y = H - 24;
+    root.append(svg("rect", { x, y, width: 16, height: 16, fill, stroke: "#5b6673", "stroke-width": 0.5, "aria-hidden": "true" }));
+    root.append(svg("text", { x: x + 20, y: y + 13, "font-size": 12, fill: "#1a1a1a", "aria-hidden": "true" }, text));
+  });
   return root;
 }
 

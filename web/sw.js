@@ -1,5 +1,4 @@
-// Entraide's service worker: the shell (pages, script, styles, the fixed lists, the map's points, the
-// icons) opens with no network; API answers are never cached — the network or nothing (the tickets a
+// Entraide's service worker: the shell (pages, script, styles, the fixed lists, the icons) opens with no network; API answers are never cached — the network or nothing (the tickets a
 // member holds are kept by the page itself, on the device, until they expire or are given back).
 //
 // The server replaces __SHELL_VERSION__ with a fingerprint of the shell's files: a new shell is a new
@@ -8,7 +7,7 @@
 const VERSION = "__SHELL_VERSION__";
 const CACHE = `entraide-shell-${VERSION}`;
 const SHELL = [
-  "/", "/link", "/assets/app.js", "/assets/i18n.js", "/assets/charts.js", "/assets/style.css", "/assets/departments.json",
+  "/", "/link", "/assets/app.js", "/assets/i18n.js", "/assets/charts.js", "/assets/style.css",
   "/api/taxonomy", "/manifest.webmanifest", "/manifest-en.webmanifest", "/favicon.ico",
   "/assets/icons/icon-192.png", "/assets/icons/icon-512.png", "/assets/icons/apple-touch-icon.png",
 ];

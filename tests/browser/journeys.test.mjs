@@ -108,8 +108,17 @@ test("volunteer and requester post, a moderator approves, one confirms, the data
   await requester.getByRole("navigation").getByRole("link", { name: "Statistiques" }).click();
   await requester.getByRole("heading", { level: 1, name: "Statistiques" }).waitFor();
   await requester.locator("svg[role=img]").first().waitFor();
-  assert.ok(await requester.locator("svg[role=img]").count() >= 4, "per day, per help type, the map, by distance");
-  await requester.getByRole("img", { name: "Carte de France : offres et demandes par département" }).waitFor();
+  // The map draws every department (96 metropolitan and 5 overseas insets), each focusable with its
+  // figure as text, also shown under the map.
+  const map = requester.getByRole("group", { name: "Carte de France : offres et demandes par département" });
+  await map.waitFor();
+  await requester.getByRole("heading", { level: 2, name: "Par distance" }).waitFor();
+  assert.ok(await requester.locator("svg[role=img]").count() >= 3, "per day, per help type, by distance");
+  assert.equal(await map.locator(".dept").count(), 101);
+  const paris = map.getByRole("img", { name: /^Ville de Paris \(75\) : [1-9]\d* offres? et demandes?$/ });
+  await paris.focus();
+  await requester.locator("#map-focus").getByText(/^Ville de Paris \(75\) : [1-9]/).waitFor();
+  await map.getByRole("img", { name: /^La Réunion \(974\) : 0 offre et demande$/ }).waitFor();
   await checkPage(requester, "statistics");
   await requester.getByRole("button", { name: "English" }).click();
   await requester.getByRole("heading", { level: 1, name: "Statistics" }).waitFor();
