@@ -67,6 +67,36 @@ fn page(status: StatusCode, content_type: &'static str, body: impl Into<Body>) -
     resp
 }
 
+/// The pages as served: their script, styles and icons under the shell's version
+/// (`/assets/<version>/…`), which browsers keep for a year without asking again.
+static INDEX_PAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| versioned(INDEX));
+static LINK_PAGE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| versioned(LINK));
+
+fn versioned(html: &str) -> String {
+    html.replace("\"/assets/", &format!("\"/assets/{}/", *SHELL_VERSION))
+}
+
+/// A file under a versioned name: kept for a year, never asked again (a new shell has new names). A
+/// name of another version gets today's file, to be checked again.
+fn by_version(version: &str, resp: Response<Body>) -> Response<Body> {
+    if resp.status() != StatusCode::OK || version != SHELL_VERSION.as_str() {
+        return revalidated(resp);
+    }
+    let mut resp = resp;
+    resp.headers_mut().insert("cache-control", HeaderValue::from_static("public, max-age=31536000, immutable"));
+    resp
+}
+
+/// `GET /assets/<version>/<file>`.
+pub async fn versioned_asset(Path((version, file)): Path<(String, String)>) -> Response<Body> {
+    by_version(&version, asset_file(&file))
+}
+
+/// `GET /assets/<version>/icons/<file>`.
+pub async fn versioned_icon(Path((version, file)): Path<(String, String)>) -> Response<Body> {
+    by_version(&version, icon_file(&file))
+}
+
 /// A response browsers must check with the server before reusing (pages, the service worker, the
 /// manifests): never an old shell once a new one is out.
 fn revalidated(mut resp: Response<Body>) -> Response<Body> {
@@ -75,11 +105,11 @@ fn revalidated(mut resp: Response<Body>) -> Response<Body> {
 }
 
 pub async fn index() -> Response<Body> {
-    revalidated(page(StatusCode::OK, "text/html; charset=utf-8", INDEX))
+    revalidated(page(StatusCode::OK, "text/html; charset=utf-8", INDEX_PAGE.as_str()))
 }
 
 pub async fn link() -> Response<Body> {
-    revalidated(page(StatusCode::OK, "text/html; charset=utf-8", LINK))
+    revalidated(page(StatusCode::OK, "text/html; charset=utf-8", LINK_PAGE.as_str()))
 }
 
 /// `GET /sw.js`: the service worker, at the root so that its scope is the whole site.
@@ -101,8 +131,13 @@ pub async fn favicon() -> Response<Body> {
     page(StatusCode::OK, "image/x-icon", FAVICON)
 }
 
+/// `GET /assets/icons/<file>` (the names the manifests give): checked again before reuse.
 pub async fn icon(Path(file): Path<String>) -> Response<Body> {
-    match file.as_str() {
+    revalidated(icon_file(&file))
+}
+
+fn icon_file(file: &str) -> Response<Body> {
+    match file {
         "icon-192.png" => page(StatusCode::OK, "image/png", ICON_192),
         "icon-512.png" => page(StatusCode::OK, "image/png", ICON_512),
         "apple-touch-icon.png" => page(StatusCode::OK, "image/png", APPLE_TOUCH_ICON),
@@ -111,8 +146,13 @@ pub async fn icon(Path(file): Path<String>) -> Response<Body> {
     }
 }
 
+/// `GET /assets/<file>` (unversioned: the map's outlines, and old pages): checked again before reuse.
 pub async fn asset(Path(file): Path<String>) -> Response<Body> {
-    match file.as_str() {
+    revalidated(asset_file(&file))
+}
+
+fn asset_file(file: &str) -> Response<Body> {
+    match file {
         "app.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", APP_JS),
         "i18n.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", I18N_JS),
         "charts.js" => page(StatusCode::OK, "text/javascript; charset=utf-8", CHARTS_JS),

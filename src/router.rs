@@ -58,6 +58,8 @@ pub fn app(state: AppState) -> Router {
         .route("/link", get(crate::pages::link))
         .route("/assets/{file}", get(crate::pages::asset))
         .route("/assets/icons/{file}", get(crate::pages::icon))
+        .route("/assets/{version}/{file}", get(crate::pages::versioned_asset))
+        .route("/assets/{version}/icons/{file}", get(crate::pages::versioned_icon))
         .route("/sw.js", get(crate::pages::service_worker))
         .route("/manifest.webmanifest", get(crate::pages::manifest_fr))
         .route("/manifest-en.webmanifest", get(crate::pages::manifest_en))

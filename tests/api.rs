@@ -213,9 +213,10 @@ async fn the_app_files_are_served_with_their_types_and_the_shell_is_revalidated(
         ("/manifest.webmanifest", "application/manifest+json", true),
         ("/manifest-en.webmanifest", "application/manifest+json", true),
         ("/favicon.ico", "image/x-icon", false),
-        ("/assets/icons/icon-192.png", "image/png", false),
-        ("/assets/icons/icon-512.png", "image/png", false),
-        ("/assets/icons/apple-touch-icon.png", "image/png", false),
+        ("/assets/icons/icon-192.png", "image/png", true),
+        ("/assets/icons/icon-512.png", "image/png", true),
+        ("/assets/icons/apple-touch-icon.png", "image/png", true),
+        ("/assets/app.js", "text/javascript; charset=utf-8", true),
     ] {
         let (status, body, headers) = a.raw("GET", path, vec![], None).await;
         assert_eq!((status, headers["content-type"].to_str().unwrap()), (200, content_type), "{path}");
@@ -243,6 +244,23 @@ async fn the_app_files_are_served_with_their_types_and_the_shell_is_revalidated(
         }
     }
     assert_eq!(a.raw("GET", "/assets/icons/nope.png", vec![], None).await.0, 404);
+    // The pages name their script, styles and icons under the shell's version: kept a year, never asked
+    // again; another version's name gets today's file, checked again.
+    for page in ["/", "/link"] {
+        let (_, html, _) = a.raw("GET", page, vec![], None).await;
+        let html = String::from_utf8(html).unwrap();
+        let names: Vec<&str> = html.split('"').filter(|s| s.starts_with("/assets/")).collect();
+        assert!(names.len() >= 4, "{page}: {names:?}");
+        for name in names {
+            let version = name.split('/').nth(2).unwrap();
+            assert!(version.len() == 16 && version.bytes().all(|b| b.is_ascii_hexdigit()), "{name}");
+            let (status, _, headers) = a.raw("GET", name, vec![], None).await;
+            assert_eq!((status, headers["cache-control"].to_str().unwrap()), (200, "public, max-age=31536000, immutable"), "{name}");
+            let old = name.replace(version, "0123456789abcdef");
+            let (status, _, headers) = a.raw("GET", &old, vec![], None).await;
+            assert_eq!((status, headers["cache-control"].to_str().unwrap()), (200, "no-cache"), "{old}");
+        }
+    }
     // The shell is compressed as the browser accepts; the API is not.
     use tower::ServiceExt;
     for (path, accept, expected) in [

@@ -6,10 +6,12 @@
 // skipWaiting), when the page says so.
 const VERSION = "__SHELL_VERSION__";
 const CACHE = `entraide-shell-${VERSION}`;
+// The pages name their files under the same version (`/assets/<version>/…`).
 const SHELL = [
-  "/", "/link", "/assets/app.js", "/assets/i18n.js", "/assets/charts.js", "/assets/style.css",
+  "/", "/link", "/assets/__SHELL_VERSION__/app.js", "/assets/__SHELL_VERSION__/i18n.js", "/assets/__SHELL_VERSION__/charts.js",
+  "/assets/__SHELL_VERSION__/style.css", "/assets/__SHELL_VERSION__/icons/icon-192.png", "/assets/__SHELL_VERSION__/icons/apple-touch-icon.png",
   "/api/taxonomy", "/manifest.webmanifest", "/manifest-en.webmanifest", "/favicon.ico",
-  "/assets/icons/icon-192.png", "/assets/icons/icon-512.png", "/assets/icons/apple-touch-icon.png",
+  "/assets/icons/icon-192.png", "/assets/icons/icon-512.png",
 ];
 // The one API answer in the shell: the fixed lists, the same for everyone and compiled into the server.
 const PUBLIC_API = new Set(["/api/taxonomy"]);
