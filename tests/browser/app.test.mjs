@@ -67,6 +67,12 @@ test("installable: Chromium's check passes, the manifest is valid, no page answe
     assert.match(await page.locator("link[rel=manifest]").getAttribute("href"), /manifest-en\.webmanifest$/);
     const en = await cdp.send("Page.getAppManifest");
     assert.deepEqual(en.errors, []);
+    // What the installed app shows on a phone, 360 px wide (headless Chromium opens no app window).
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.getByRole("button", { name: "Français" }).click();
+    await page.goto(server.base + "/#accueil");
+    await page.getByRole("button", { name: "Recevoir mon lien" }).waitFor();
+    await page.screenshot({ path: `${artifacts}/app-home-360.png` });
   } finally {
     await context.close();
   }
