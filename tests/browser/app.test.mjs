@@ -80,16 +80,8 @@ test("installable: Chromium's check passes, the manifest is valid, no page answe
 
 test("offline: the site reloads into the offline state, a ticket taken before shows its code, no API answer is cached", async () => {
   const owner = await kit.signIn({ email: "boulangerie@example.org", firstName: "Odile", postalCode: "69003", community: "citizen" });
-  await owner.goto(server.base + "/#commerces");
-  const form = owner.locator("#perk-form");
-  await form.getByLabel("Nom du commerce").fill("Boulangerie des Pentes");
-  await form.getByLabel("Code postal", { exact: true }).fill("69003");
-  await form.getByLabel("Catégorie").selectOption("food");
-  await form.getByLabel("L'avantage proposé").fill("Un pain offert");
-  await form.getByLabel("Nombre de places (facultatif)").fill("3");
-  await form.getByLabel("Santé", { exact: true }).check();
-  await owner.getByRole("button", { name: "Référencer ce commerce" }).click();
-  await owner.getByText("Le commerce est publié.").waitFor();
+  await kit.referencePerk(owner, { name: "Boulangerie des Pentes", postalCode: "69003", category: "food", perk: "Un pain offert",
+    places: 3, communities: ["Santé"] });
 
   const member = await kit.signIn({ email: "soignante@example.org", firstName: "Agathe", postalCode: "69003", community: "health" });
   await member.goto(server.base + "/#commerces");

@@ -48,17 +48,8 @@ test("a gendarme verifies their community with a work address, kept nowhere, and
   await page.getByText(/Votre communauté est vérifiée jusqu'au/).waitFor();
 
   // A verified-only perk for the gendarmerie.
-  await page.goto(server.base + "/#commerces");
-  const form = page.locator("#perk-form");
-  await form.getByLabel("Nom du commerce").fill("Piscine des Gayeulles");
-  await form.getByLabel("Code postal", { exact: true }).fill("35000");
-  await form.getByLabel("Catégorie").selectOption("sport");
-  await form.getByLabel("L'avantage proposé").fill("Une entrée offerte");
-  await form.getByLabel("Nombre de places (facultatif)").fill("5");
-  await form.getByLabel("Réservé aux membres dont la communauté est vérifiée").check();
-  await form.getByLabel("Gendarmerie", { exact: true }).check();
-  await page.getByRole("button", { name: "Référencer ce commerce" }).click();
-  await page.getByText("Le commerce est publié.").waitFor();
+  await kit.referencePerk(page, { name: "Piscine des Gayeulles", postalCode: "35000", category: "sport", perk: "Une entrée offerte",
+    places: 5, verifiedOnly: true, communities: ["Gendarmerie"] });
 
   const find = async (p) => {
     await p.goto(server.base + "/#commerces");

@@ -102,5 +102,21 @@ export function journeyKit(server, browser) {
     return page;
   }
 
-  return { checkPage, latestLink, identity, followLink, signIn };
+  /** References a business on the perks page with the French form (`places`, `verifiedOnly` optional;
+   *  `communities` by their French labels) and waits for the answer (`done`: published, by default). */
+  async function referencePerk(page, { name, postalCode, category, perk, places, verifiedOnly, communities, done = "Le commerce est publié." }) {
+    await page.goto(server.base + "/#commerces");
+    const form = page.locator("#perk-form");
+    await form.getByLabel("Nom du commerce").fill(name);
+    await form.getByLabel("Code postal", { exact: true }).fill(postalCode);
+    await form.getByLabel("Catégorie", { exact: true }).selectOption(category);
+    await form.getByLabel("L'avantage proposé").fill(perk);
+    if (places) await form.getByLabel("Nombre de places (facultatif)").fill(String(places));
+    if (verifiedOnly) await form.getByLabel("Réservé aux membres dont la communauté est vérifiée").check();
+    for (const community of communities) await form.getByLabel(community, { exact: true }).check();
+    await page.getByRole("button", { name: "Référencer ce commerce" }).click();
+    await page.getByText(done).waitFor();
+  }
+
+  return { checkPage, latestLink, identity, followLink, signIn, referencePerk };
 }

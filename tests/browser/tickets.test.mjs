@@ -23,17 +23,8 @@ async function findPerk(page, { near = "Près du code postal", button = "Recherc
 
 test("a member takes a place, shows its code, gives it back; the last place goes", async () => {
   const owner = await kit.signIn({ email: "theatre@example.org", firstName: "Gaëlle", postalCode: "33000", community: "citizen" });
-  await owner.goto(server.base + "/#commerces");
-  const form = owner.locator("#perk-form");
-  await form.getByLabel("Nom du commerce").fill("Théâtre du Port");
-  await form.getByLabel("Code postal", { exact: true }).fill("33000");
-  await form.getByLabel("Catégorie").selectOption("leisure");
-  await form.getByLabel("L'avantage proposé").fill("Deux places pour la première");
-  await form.getByLabel("Nombre de places (facultatif)").fill("2");
-  await form.getByLabel("Santé", { exact: true }).check();
-  await form.getByLabel("Sapeurs-pompiers", { exact: true }).check();
-  await owner.getByRole("button", { name: "Référencer ce commerce" }).click();
-  await owner.getByText("Le commerce est publié.").waitFor();
+  await kit.referencePerk(owner, { name: "Théâtre du Port", postalCode: "33000", category: "leisure", perk: "Deux places pour la première",
+    places: 2, communities: ["Santé", "Sapeurs-pompiers"] });
 
   // Not signed in: asked to sign in first.
   const visitor = await (await browser.newContext()).newPage();
