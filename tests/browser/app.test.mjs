@@ -2,7 +2,8 @@
 // (through the DevTools protocol) passes and the manifest has no error; no page answers 404 or logs a
 // console error; the service worker registers; with the network cut, the site reloads into a clear
 // offline state and a ticket taken before shows its code — also in a new tab with no session; the
-// caches hold no API answer but the public taxonomy. In French and English, axe-clean, screenshotted.
+// caches hold no API answer but the public taxonomy; a new version is announced and takes over on the
+// next visit. In French and English, axe-clean, screenshotted.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
@@ -131,4 +132,28 @@ test("offline: the site reloads into the offline state, a ticket taken before sh
   await member.getByRole("button", { name: "Rendre ma place" }).click();
   await member.locator("#my-tickets").waitFor({ state: "detached" });
   assert.equal(await member.evaluate(() => localStorage.getItem("entraide.tickets")), null);
+});
+
+test("a new version installs beside the running one, the page says so, and it takes over on the next visit", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(server.base + "/");
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.reload();
+  await page.waitForLoadState("load");
+  assert.match(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL ?? ""), /\/sw\.js$/);
+  // A new version, as the browser sees one: another service worker script for the same scope. (The
+  // server's own new versions differ by their bytes — the shell's fingerprint, tests/api.rs — which a
+  // test cannot change without another build; the browser treats both the same way.)
+  await page.evaluate(() => navigator.serviceWorker.register("/sw.js?next"));
+  await page.locator("#app-status").getByText("Une nouvelle version d'Entraide est prête : elle s'ouvrira à votre prochaine visite.").waitFor();
+  await kit.checkPage(page, "update-ready");
+  assert.match(await page.evaluate(() => navigator.serviceWorker.controller.scriptURL), /\/sw\.js$/, "the running version still serves this visit");
+  // The next visit: once no page uses the old version, the new one serves.
+  await page.close();
+  const next = await context.newPage();
+  await next.goto(server.base + "/");
+  await next.waitForFunction(() => navigator.serviceWorker.controller?.scriptURL.endsWith("/sw.js?next"), null, { timeout: 10_000 });
+  await next.getByRole("heading", { level: 1 }).waitFor();
+  await context.close();
 });
